@@ -1,0 +1,127 @@
+"""The ``ercot-dart`` command line (see ``shared/spec/contracts.md``).
+
+Every command takes ``--db URL``, prints a one-line summary on success, shows progress on long
+work and exits non-zero with one clear message on bad input.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import date
+from pathlib import Path
+
+import click
+import pandas as pd
+
+from ercot_dart.settings import get_settings
+
+db_option = click.option(
+    "--db",
+    "db_url",
+    default=None,
+    metavar="URL",
+    help="SQLAlchemy URL of the source database (default: the embedded SQLite file).",
+)
+
+
+def _engine(db_url: str | None):  # type: ignore[no-untyped-def]
+    from ercot_dart.db.engine import make_engine
+
+    url = db_url or get_settings().source_url
+    try:
+        return make_engine(url)
+    except Exception as exc:  # a malformed URL or a missing driver
+        raise click.UsageError(f"--db {url!r}: {exc}") from None
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(1)
+
+
+class _Date(click.ParamType):
+    name = "DATE"
+
+    def convert(self, value, param, ctx):  # type: ignore[no-untyped-def]
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            self.fail(f"{value!r} is not a date (YYYY-MM-DD)", param, ctx)
+
+
+DATE = _Date()
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="ercot-dart")
+def main() -> None:
+    """Forecast ERCOT DART spreads: import data, build features, train, predict, serve."""
+
+
+@main.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option(
+    "--posted-at",
+    default=None,
+    metavar="TIMESTAMP",
+    help="Posting time (local Central, e.g. 2026-09-28T09:55) of forecast files that carry none.",
+)
+@db_option
+def import_cmd(paths: tuple[Path, ...], posted_at: str | None, db_url: str | None) -> None:
+    """Load ERCOT files (MIS CSV, zip, Public API CSV/parquet, load archive xlsx)."""
+    from rich.progress import Progress
+
+    from ercot_dart.importer import ImportResult, import_paths
+    from ercot_dart.importer.run import expand_paths
+
+    posted = None
+    if posted_at:
+        try:
+            posted = pd.Timestamp(posted_at)
+        except ValueError:
+            raise click.BadParameter(
+                f"{posted_at!r} is not a timestamp", param_hint="--posted-at"
+            ) from None
+    files = expand_paths(paths)
+    if not files:
+        _fail(f"no ERCOT files (.csv, .zip, .parquet, .xlsx) in {', '.join(map(str, paths))}")
+    engine = _engine(db_url)
+    with Progress(transient=True, disable=not sys.stderr.isatty()) as bar:
+        task = bar.add_task("importing", total=len(files))
+
+        def done(result: ImportResult) -> None:
+            bar.advance(task)
+            for warning in result.warnings:
+                click.echo(f"warning: {warning}", err=True)
+            if result.error:
+                click.echo(f"error: {result.error}", err=True)
+            elif result.skipped:
+                click.echo(f"skipped: {result.path.name}: {result.skipped}", err=True)
+
+        results = import_paths(
+            engine,
+            files,
+            posted_at=posted,
+            chunk_rows=get_settings().import_chunk_rows,
+            progress=done,
+        )
+    failed = [r for r in results if r.error]
+    loaded = [r for r in results if r.ok and not r.skipped]
+    summary = (
+        f"imported {len(loaded)} file(s), {sum(r.rows for r in loaded):,} rows into "
+        f"{engine.url.render_as_string(hide_password=True)}"
+    )
+    skipped = len(results) - len(loaded) - len(failed)
+    if skipped:
+        summary += f"; {skipped} skipped"
+    if failed:
+        summary += f"; {len(failed)} rejected"
+        click.echo(summary, err=True)
+        sys.exit(1)
+    click.echo(summary)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""The source database: table definitions, engines and idempotent writes."""

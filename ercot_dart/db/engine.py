@@ -1,0 +1,51 @@
+"""Engines for the source database, with the embedded SQLite tuned for bulk loads."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, event, inspect
+from sqlalchemy.engine import make_url
+
+from ercot_dart.db.tables import metadata
+
+
+class DatabaseError(Exception):
+    """The source database cannot be reached or set up; the message says which and why."""
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``; for SQLite, creates the folder and turns on WAL.
+
+    Args:
+        url: SQLAlchemy URL (``sqlite:///data/ercot.sqlite``, ``postgresql+psycopg://...``,
+            ``mssql+pyodbc://...``). A bare ``postgresql://`` uses psycopg 3.
+    """
+    parsed = make_url(url)
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+    engine = create_engine(parsed)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def create_tables(engine: Engine) -> None:
+    """Create the nine source tables where missing (idempotent)."""
+    metadata.create_all(engine, checkfirst=True)
+
+
+def missing_tables(engine: Engine) -> list[str]:
+    """Names of source tables absent from the database."""
+    existing = set(inspect(engine).get_table_names())
+    return [t.name for t in metadata.sorted_tables if t.name not in existing]

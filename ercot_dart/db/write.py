@@ -1,0 +1,110 @@
+"""Idempotent writes: upsert rows on a table's natural key, in each dialect's own way.
+
+SQLite and PostgreSQL use ``INSERT .. ON CONFLICT (key) DO UPDATE``; SQL Server stages the rows
+in a temporary table and ``MERGE``s them. A re-posted correction replaces the stored value;
+the same rows written twice add nothing.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import Connection, Table, insert
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Dialect
+
+from ercot_dart.db.tables import natural_key
+
+Row = Mapping[str, Any]
+
+
+def upsert_statement(table: Table, dialect_name: str):  # type: ignore[no-untyped-def]
+    """The ``INSERT .. ON CONFLICT DO UPDATE`` statement for SQLite or PostgreSQL."""
+    key = natural_key(table)
+    module = {"sqlite": sqlite, "postgresql": postgresql}[dialect_name]
+    stmt = module.insert(table)
+    updates = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in key}
+    if not updates:
+        return stmt.on_conflict_do_nothing(index_elements=key)
+    return stmt.on_conflict_do_update(index_elements=key, set_=updates)
+
+
+def mssql_merge_sql(table: Table, source: str, dialect: Dialect) -> str:
+    """A T-SQL ``MERGE`` of the rows in ``source`` (a staging table) into ``table``.
+
+    Args:
+        table: target table.
+        source: name of the staging table holding the rows (e.g. ``#stage_dam_spp``).
+        dialect: the mssql dialect, for identifier quoting.
+    """
+    q = dialect.identifier_preparer.quote
+    key = natural_key(table)
+    cols = [c.name for c in table.columns]
+    on = " AND ".join(f"t.{q(k)} = s.{q(k)}" for k in key)
+    sets = ", ".join(f"t.{q(c)} = s.{q(c)}" for c in cols if c not in key)
+    names = ", ".join(q(c) for c in cols)
+    values = ", ".join(f"s.{q(c)}" for c in cols)
+    matched = f" WHEN MATCHED THEN UPDATE SET {sets}" if sets else ""
+    return (
+        f"MERGE INTO {q(table.name)} WITH (HOLDLOCK) AS t USING {source} AS s ON {on}"
+        f"{matched} WHEN NOT MATCHED BY TARGET THEN INSERT ({names}) VALUES ({values});"
+    )
+
+
+def _mssql_upsert(conn: Connection, table: Table, rows: Sequence[Row]) -> None:
+    stage = f"#stage_{table.name}"
+    q = conn.dialect.identifier_preparer.quote
+    conn.exec_driver_sql(f"SELECT TOP 0 * INTO {stage} FROM {q(table.name)}")
+    try:
+        cols = [c.name for c in table.columns]
+        placeholders = ", ".join("?" for _ in cols)
+        sql = f"INSERT INTO {stage} ({', '.join(q(c) for c in cols)}) VALUES ({placeholders})"
+        conn.exec_driver_sql(sql, [tuple(r.get(c) for c in cols) for r in rows])
+        conn.exec_driver_sql(mssql_merge_sql(table, stage, conn.dialect))
+    finally:
+        conn.exec_driver_sql(f"DROP TABLE {stage}")
+
+
+def upsert_rows(conn: Connection, table: Table, rows: Sequence[Row]) -> int:
+    """Upsert ``rows`` into ``table`` inside the caller's transaction; returns rows written."""
+    if not rows:
+        return 0
+    name = conn.dialect.name
+    if name in ("sqlite", "postgresql"):
+        conn.execute(upsert_statement(table, name), list(rows))
+    elif name == "mssql":
+        _mssql_upsert(conn, table, rows)
+    else:  # any other backend: plain inserts, the natural key still refuses duplicates
+        conn.execute(insert(table), list(rows))
+    return len(rows)
+
+
+def frame_to_rows(frame: pd.DataFrame, table: Table) -> list[dict[str, Any]]:
+    """Rows of ``frame`` as dicts of plain Python values for ``table``'s columns.
+
+    NaN becomes NULL; dates become ``datetime.date``; timestamps ``datetime.datetime``.
+    """
+    names = [c.name for c in table.columns if c.name in frame.columns]
+    out = frame[names]
+    columns: list[Iterable[Any]] = []
+    for name in names:
+        col = out[name]
+        sql_type = table.c[name].type.python_type
+        if pd.api.types.is_datetime64_any_dtype(col):
+            values = col.dt.date if sql_type.__name__ == "date" else col.dt.to_pydatetime()
+            columns.append([None if pd.isna(v) else v for v in values])
+        elif pd.api.types.is_float_dtype(col):
+            columns.append([None if math.isnan(v) else float(v) for v in col.to_numpy()])
+        elif pd.api.types.is_integer_dtype(col):
+            columns.append([int(v) for v in col.to_numpy()])
+        else:
+            columns.append([None if v is None or v is pd.NA else v for v in col.tolist()])
+    return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
+
+
+def upsert_frame(conn: Connection, table: Table, frame: pd.DataFrame) -> int:
+    """Upsert a data frame (already in the table's canonical formats); returns rows written."""
+    return upsert_rows(conn, table, frame_to_rows(frame, table))

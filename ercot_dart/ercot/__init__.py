@@ -1,0 +1,1 @@
+"""ERCOT's vocabularies, value formats and time conventions (pure: no I/O)."""

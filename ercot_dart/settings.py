@@ -1,0 +1,79 @@
+"""One typed settings object, read from ``ERCOT_DART_*`` environment variables once.
+
+Every default is the embedded setup: a SQLite source file and local folders under ``./data``,
+so the whole system runs on a laptop with no cloud. Production swaps the URLs.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Settings of ercot-dart; each field is read from ``ERCOT_DART_<FIELD NAME>``."""
+
+    model_config = SettingsConfigDict(env_prefix="ERCOT_DART_", extra="ignore")
+
+    data_dir: Path = Field(Path("data"), description="Root folder of the embedded setup.")
+    db_url: str = Field(
+        "",
+        description=(
+            "SQLAlchemy URL of the ERCOT source database (SQL Server in production, e.g. "
+            "mssql+pyodbc://...); empty means sqlite:///<data_dir>/ercot.sqlite."
+        ),
+    )
+    feature_store: Path | None = Field(
+        None,
+        description="Folder of the hourly parquet feature store; empty means <data_dir>/features.",
+    )
+    blob_dir: Path | None = Field(
+        None,
+        description="Local folder standing in for the blob store; empty means <data_dir>/blob.",
+    )
+    registry_dir: Path | None = Field(
+        None, description="Local folder of the model registry; empty means <data_dir>/registry."
+    )
+    import_chunk_rows: int = Field(
+        200_000,
+        gt=0,
+        description="Rows parsed and written per batch when importing (bounds memory).",
+    )
+    synth_seed: int = Field(7, description="Default seed of the synthetic market.")
+    synth_points: int = Field(
+        20, gt=0, description="Default number of synthetic settlement points."
+    )
+
+    @field_validator("data_dir", mode="after")
+    @classmethod
+    def _absolute(cls, value: Path) -> Path:
+        return value.expanduser()
+
+    @property
+    def source_url(self) -> str:
+        """The source database URL, the embedded SQLite file when none is configured."""
+        return self.db_url or f"sqlite:///{self.data_dir / 'ercot.sqlite'}"
+
+    @property
+    def feature_store_dir(self) -> Path:
+        """Folder of the hourly feature store."""
+        return self.feature_store or self.data_dir / "features"
+
+    @property
+    def blob_root(self) -> Path:
+        """Local folder used as the blob store."""
+        return self.blob_dir or self.data_dir / "blob"
+
+    @property
+    def registry_root(self) -> Path:
+        """Local folder used as the model registry."""
+        return self.registry_dir or self.data_dir / "registry"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read from the environment on first use."""
+    return Settings()
