@@ -123,5 +123,58 @@ def import_cmd(paths: tuple[Path, ...], posted_at: str | None, db_url: str | Non
     click.echo(summary)
 
 
+@main.command("synth")
+@click.option("--start", type=DATE, required=True, help="First operating day (YYYY-MM-DD).")
+@click.option("--end", type=DATE, required=True, help="Last operating day, inclusive.")
+@click.option("--points", type=click.IntRange(min=1), default=None, help="Settlement points.")
+@click.option("--seed", type=int, default=None, help="Random seed: same seed, same tables.")
+@db_option
+def synth_cmd(
+    start: date, end: date, points: int | None, seed: int | None, db_url: str | None
+) -> None:
+    """Write a synthetic ERCOT market into the nine source tables."""
+    from rich.progress import Progress
+
+    from ercot_dart.db.engine import create_tables
+    from ercot_dart.synth import write_market
+
+    if end < start:
+        raise click.BadParameter(f"--end {end} is before --start {start}", param_hint="--end")
+    settings = get_settings()
+    points = points or settings.synth_points
+    seed = settings.synth_seed if seed is None else seed
+    engine = _engine(db_url)
+    create_tables(engine)
+    days = (end - start).days + 1
+    with Progress(transient=True, disable=not sys.stderr.isatty()) as bar:
+        task = bar.add_task("synthesizing", total=days)
+        counts = write_market(
+            engine, start, end, points=points, seed=seed, progress=lambda _day: bar.advance(task)
+        )
+    click.echo(
+        f"synthesized {days} day(s) of {points} settlement points (seed {seed}): "
+        f"{sum(counts.values()):,} rows into {engine.url.render_as_string(hide_password=True)}"
+    )
+
+
+@main.command("calibrate")
+@click.option(
+    "--real",
+    "real_dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=Path("../shared/data/ercot-real/public-api-2024"),
+    show_default=True,
+    help="Folder of the real ERCOT Public API files (five hubs, 2024).",
+)
+@db_option
+def calibrate_cmd(real_dir: Path, db_url: str | None) -> None:
+    """Compare the synthetic market in --db with real 2024 ERCOT prices, side by side."""
+    from ercot_dart.synth.calibration import calibration_report
+
+    if not real_dir.is_dir():
+        raise click.BadParameter(f"{real_dir} is not a folder", param_hint="--real")
+    click.echo(calibration_report(_engine(db_url), real_dir))
+
+
 if __name__ == "__main__":
     main()

@@ -65,7 +65,7 @@ def posted_from_name(name: str) -> pd.Timestamp | None:
     match = _MIS_POSTED.search(name)
     if not match:
         return None
-    return pd.Timestamp.strptime(match.group(1) + match.group(2), "%Y%m%d%H%M%S")
+    return pd.to_datetime(match.group(1) + match.group(2), format="%Y%m%d%H%M%S")
 
 
 def import_paths(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -79,27 +80,30 @@ def _csv_chunks(fh: IO[bytes], member: str, rows: int) -> Iterator[Chunk]:
         raise SourceError(f"line 1 repeats a column name: {', '.join(header)}")
     stream = io.BufferedReader(_Prefixed(first, fh))
     # Every column as text: the parsers decide, and can name the offending line.
-    reader = pacsv.open_csv(
-        stream,
-        read_options=pacsv.ReadOptions(block_size=1 << 22, use_threads=False),
-        parse_options=pacsv.ParseOptions(newlines_in_values=False),
-        convert_options=pacsv.ConvertOptions(
-            column_types={h: pa.string() for h in header}, strings_can_be_null=True
-        ),
-    )
-    line = 2
-    buffered: list[pa.RecordBatch] = []
-    count = 0
     try:
+        reader = pacsv.open_csv(
+            stream,
+            read_options=pacsv.ReadOptions(block_size=1 << 22, use_threads=False),
+            parse_options=pacsv.ParseOptions(newlines_in_values=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types={h: pa.string() for h in header}, strings_can_be_null=True
+            ),
+        )
+        line = 2
+        buffered: list[pa.RecordBatch] = []
+        count = 0
         for batch in reader:
-            buffered.append(batch)
-            count += batch.num_rows
-            if count >= rows:
-                yield Chunk(member, pa.Table.from_batches(buffered).to_pandas(), line, "line")
-                line += count
-                buffered, count = [], 0
+            while batch.num_rows:
+                take = batch.slice(0, rows - count)
+                buffered.append(take)
+                count += take.num_rows
+                batch = batch.slice(take.num_rows)
+                if count >= rows:
+                    yield Chunk(member, pa.Table.from_batches(buffered).to_pandas(), line, "line")
+                    line += count
+                    buffered, count = [], 0
     except pa.ArrowInvalid as exc:
-        raise SourceError(f"not a well-formed CSV after line {line + count - 1}: {exc}") from exc
+        raise SourceError(_csv_problem(str(exc))) from None
     if buffered:
         yield Chunk(member, pa.Table.from_batches(buffered).to_pandas(), line, "line")
 
@@ -186,3 +190,13 @@ def _xlsx_chunks(path: Path, rows: int) -> Iterator[Chunk]:
 def _sheet_chunk(member: str, rows: list[tuple], names: list[str], lines: list[int]) -> Chunk:
     frame = pd.DataFrame(rows, columns=names, dtype=object)
     return Chunk(member, frame, lines[0], "row", tuple(lines))
+
+
+def _csv_problem(message: str) -> str:
+    """pyarrow's CSV error as 'line N: ...' (its row numbers count the header as row 1)."""
+    match = re.search(r"Row #(\d+): (.*?)(?::\s*(.*))?$", message, re.S)
+    if not match:
+        return f"not a well-formed CSV file: {message}"
+    line, problem, text = match.groups()
+    shown = f" ({text.strip()[:120]!r})" if text else ""
+    return f"line {line}: {problem.lower()}{shown}"

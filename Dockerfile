@@ -1,0 +1,46 @@
+# syntax=docker/dockerfile:1
+# Two targets from one file:
+#   flows  Prefect + prefect-azure + the training stack: what the ACI work pool runs
+#   serve  onnxruntime + Litestar only: what Azure Container Apps runs
+ARG PYTHON_IMAGE=python:3.11.7-slim-bookworm
+
+FROM ${PYTHON_IMAGE} AS base
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
+RUN groupadd --system --gid 10001 dart && useradd --system --uid 10001 --gid dart --home /opt/ercot-dart dart
+WORKDIR /opt/ercot-dart
+
+# Dependency layers are built from pyproject.toml alone, so code changes do not rebuild them.
+FROM base AS deps-serve
+COPY pyproject.toml README.md ./
+RUN mkdir -p ercot_dart && touch ercot_dart/__init__.py \
+    && pip install --prefix=/install '.[serve]' \
+    && rm -rf /install/lib/python3.11/site-packages/ercot_dart*
+
+FROM base AS deps-flows
+RUN apt-get update && apt-get install -y --no-install-recommends unixodbc=2.3.11-2+deb12u1 \
+    && rm -rf /var/lib/apt/lists/*
+COPY pyproject.toml README.md ./
+RUN mkdir -p ercot_dart && touch ercot_dart/__init__.py \
+    && pip install --prefix=/install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu \
+    && pip install --prefix=/install '.[flows,train,azure]' \
+    && rm -rf /install/lib/python3.11/site-packages/ercot_dart*
+
+FROM base AS serve
+COPY --from=deps-serve /install /usr/local
+COPY --chown=dart:dart . .
+RUN pip install --no-deps .
+USER dart
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=3s --start-period=20s --retries=3 \
+    CMD ["python", "-c", "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/health').status != 200)"]
+CMD ["ercot-dart", "serve", "--host", "0.0.0.0", "--port", "8000"]
+
+FROM base AS flows
+RUN apt-get update && apt-get install -y --no-install-recommends unixodbc=2.3.11-2+deb12u1 \
+    && rm -rf /var/lib/apt/lists/*
+COPY --from=deps-flows /install /usr/local
+COPY --chown=dart:dart . .
+RUN pip install --no-deps .
+USER dart
+HEALTHCHECK NONE
+CMD ["prefect", "version"]

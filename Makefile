@@ -1,0 +1,49 @@
+# ercot-dart: the two set-up commands are `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+STAMP := $(VENV)/.installed
+SHARED ?= ../shared
+DEMO_START ?= 2024-01-01
+DEMO_END ?= 2024-03-31
+DEMO_POINTS ?= 20
+export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
+
+.PHONY: venv demo test lint clean help
+
+help:
+	@echo "make demo   build the embedded demo data and run the pipeline on it"
+	@echo "make test   run the test suite (lint included)"
+
+# torch first: its pinned CPU wheel lies on this disk; asking for it later could pull a CUDA build.
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "error: $(PYTHON) not found (install Python 3.11)"; exit 1; }
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q torch==2.13.0
+	$(PIP) install -q -e '.[serve,flows,train,azure,dev]'
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+demo: $(STAMP)
+	@mkdir -p data
+	$(VENV)/bin/ercot-dart synth --start $(DEMO_START) --end $(DEMO_END) --points $(DEMO_POINTS)
+	@if [ -d "$(SHARED)/data/ercot-real" ]; then \
+		$(VENV)/bin/ercot-dart import --db sqlite:///data/ercot-real.sqlite "$(SHARED)/data/ercot-real" && \
+		$(VENV)/bin/ercot-dart calibrate --db sqlite:///data/ercot.sqlite --real "$(SHARED)/data/ercot-real/public-api-2024"; \
+	else echo "($(SHARED)/data/ercot-real not found: real-data import and calibration skipped)"; fi
+	@echo
+	@echo "Demo data: data/ercot.sqlite (synthetic market), data/ercot-real.sqlite (real ERCOT files)."
+	@echo "Query it:  sqlite3 data/ercot.sqlite 'select * from dam_spp limit 5'"
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+test: $(STAMP) lint
+	$(PY) -m pytest -q -n 2 --dist loadfile
+
+clean:
+	rm -rf $(VENV) data .pytest_cache
