@@ -24,10 +24,15 @@ from sqlalchemy import (
     String,
     Table,
 )
+from sqlalchemy.dialects import mssql
 
 from ercot_dart.ercot.vocab import SourceTable
 
 metadata = MetaData()
+
+# SQLAlchemy renders a generic Date as DATETIME for SQL Server whenever it does not know the
+# server version (DDL compiled offline, for a DBA); the explicit variant is DATE everywhere.
+_DATE = Date().with_variant(mssql.DATE(), "mssql")
 
 # SQLite stores a composite primary key best as a clustered (WITHOUT ROWID) table.
 _SQLITE = {"sqlite_with_rowid": False}
@@ -44,7 +49,7 @@ def _mw(name: str) -> Column:
 dam_spp = Table(
     SourceTable.DAM_SPP,
     metadata,
-    Column("DeliveryDate", Date, nullable=False),
+    Column("DeliveryDate", _DATE, nullable=False),
     Column("HourEnding", String(5), nullable=False),
     Column("SettlementPoint", String(64), nullable=False),
     Column("SettlementPointPrice", Float, nullable=False),
@@ -58,7 +63,7 @@ dam_spp = Table(
 rtm_spp = Table(
     SourceTable.RTM_SPP,
     metadata,
-    Column("DeliveryDate", Date, nullable=False),
+    Column("DeliveryDate", _DATE, nullable=False),
     Column("DeliveryHour", SmallInteger, nullable=False),
     Column("DeliveryInterval", SmallInteger, nullable=False),
     Column("SettlementPointName", String(64), nullable=False),
@@ -118,7 +123,7 @@ load_forecast = Table(
     SourceTable.LOAD_FORECAST,
     metadata,
     Column("PostedDatetime", DateTime, nullable=False),
-    Column("DeliveryDate", Date, nullable=False),
+    Column("DeliveryDate", _DATE, nullable=False),
     Column("HourEnding", String(5), nullable=False),
     *(_mw(zone) for zone in LOAD_FORECAST_ZONES),
     Column("Model", String(8), nullable=False),
@@ -145,7 +150,7 @@ ACTUAL_LOAD_ZONES = (
 actual_load = Table(
     SourceTable.ACTUAL_LOAD,
     metadata,
-    Column("OperDay", Date, nullable=False),
+    Column("OperDay", _DATE, nullable=False),
     Column("HourEnding", String(5), nullable=False),
     *(_mw(zone) for zone in ACTUAL_LOAD_ZONES),
     _flag("DSTFlag"),
@@ -187,7 +192,7 @@ def _renewable(name: str, columns: tuple[str, ...]) -> Table:
         name,
         metadata,
         Column("PostedDatetime", DateTime, nullable=False),
-        Column("DELIVERY_DATE", Date, nullable=False),
+        Column("DELIVERY_DATE", _DATE, nullable=False),
         Column("HOUR_ENDING", SmallInteger, nullable=False),
         *(_mw(c) for c in columns),
         _flag("DSTFlag"),
@@ -204,7 +209,7 @@ solar_power = _renewable(SourceTable.SOLAR_POWER, SOLAR_COLUMNS)
 dam_as_prices = Table(
     SourceTable.DAM_AS_PRICES,
     metadata,
-    Column("DeliveryDate", Date, nullable=False),
+    Column("DeliveryDate", _DATE, nullable=False),
     Column("HourEnding", String(5), nullable=False),
     Column("AncillaryType", String(16), nullable=False),
     Column("MCPC", Float, nullable=False),

@@ -7,16 +7,19 @@ the same rows written twice add nothing.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, Table, insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 
 from ercot_dart.db.tables import natural_key
+from ercot_dart.ercot.timeconv import CENTRAL
 
 Row = Mapping[str, Any]
 
@@ -68,40 +71,69 @@ def _mssql_upsert(conn: Connection, table: Table, rows: Sequence[Row]) -> None:
         conn.exec_driver_sql(f"DROP TABLE {stage}")
 
 
+def _last_per_key(table: Table, rows: Sequence[Row]) -> list[Row]:
+    """``rows`` with one row per natural key, the later row winning.
+
+    PostgreSQL refuses to update one row twice in one statement and SQL Server's MERGE refuses
+    a source holding a key twice, so a repeated key is settled here, the same way everywhere.
+    """
+    key = natural_key(table)
+    last: dict[tuple[Any, ...], Row] = {}
+    for row in rows:
+        last[tuple(row.get(k) for k in key)] = row
+    return list(last.values()) if len(last) < len(rows) else list(rows)
+
+
 def upsert_rows(conn: Connection, table: Table, rows: Sequence[Row]) -> int:
-    """Upsert ``rows`` into ``table`` inside the caller's transaction; returns rows written."""
+    """Upsert ``rows`` into ``table`` inside the caller's transaction.
+
+    Where two rows share a natural key the later one wins. Returns the rows written (one per key).
+    """
     if not rows:
         return 0
+    rows = _last_per_key(table, rows)
     name = conn.dialect.name
     if name in ("sqlite", "postgresql"):
-        conn.execute(upsert_statement(table, name), list(rows))
+        conn.execute(upsert_statement(table, name), rows)
     elif name == "mssql":
         _mssql_upsert(conn, table, rows)
     else:  # any other backend: plain inserts, the natural key still refuses duplicates
-        conn.execute(insert(table), list(rows))
+        conn.execute(insert(table), rows)
     return len(rows)
+
+
+def _plain(col: pd.Series) -> list[Any]:
+    """Plain Python values for a DBAPI: missing ones (None, NaN, NA, NaT) become None."""
+    missing = col.isna().to_numpy()
+    return [
+        None if gone else value.item() if isinstance(value, np.generic) else value
+        for value, gone in zip(col.tolist(), missing, strict=True)
+    ]
 
 
 def frame_to_rows(frame: pd.DataFrame, table: Table) -> list[dict[str, Any]]:
     """Rows of ``frame`` as dicts of plain Python values for ``table``'s columns.
 
-    NaN becomes NULL; dates become ``datetime.date``; timestamps ``datetime.datetime``.
+    Missing values (NaN, NA, NaT, None) become NULL; dates become ``datetime.date``; timestamps
+    ``datetime.datetime``, naive local: timezone-aware ones are converted to Central first.
     """
     names = [c.name for c in table.columns if c.name in frame.columns]
-    out = frame[names]
     columns: list[Iterable[Any]] = []
     for name in names:
-        col = out[name]
+        col = frame[name]
         sql_type = table.c[name].type.python_type
         if pd.api.types.is_datetime64_any_dtype(col):
-            values = col.dt.date if sql_type.__name__ == "date" else col.dt.to_pydatetime()
+            if col.dt.tz is not None:
+                col = col.dt.tz_convert(CENTRAL).dt.tz_localize(None)
+            values = col.dt.date if sql_type is dt.date else col.dt.to_pydatetime()
             columns.append([None if pd.isna(v) else v for v in values])
         elif pd.api.types.is_float_dtype(col):
-            columns.append([None if math.isnan(v) else float(v) for v in col.to_numpy()])
-        elif pd.api.types.is_integer_dtype(col):
+            floats = col.to_numpy(dtype="float64", na_value=np.nan)
+            columns.append([None if math.isnan(v) else float(v) for v in floats])
+        elif pd.api.types.is_integer_dtype(col) and not col.hasnans:
             columns.append([int(v) for v in col.to_numpy()])
         else:
-            columns.append([None if v is None or v is pd.NA else v for v in col.tolist()])
+            columns.append(_plain(col))
     return [dict(zip(names, values, strict=True)) for values in zip(*columns, strict=True)]
 
 

@@ -43,7 +43,7 @@ def _warn(message: str) -> None:
 
 
 def _dates_str(dates: pd.Series, mask: np.ndarray) -> str:
-    days = sorted({d.strftime("%Y-%m-%d") for d in dates[mask]})
+    days = sorted({d.strftime("%Y-%m-%d") for d in dates[mask].dropna()})
     return ", ".join(days[:5]) + (" ..." if len(days) > 5 else "")
 
 
@@ -123,46 +123,61 @@ def local_to_utc(naive: pd.Series | np.ndarray, repeated: pd.Series | np.ndarray
     """Naive local times + repeated-hour flags → UTC (``NaT`` where the time does not exist).
 
     Only distinct (time, flag) pairs are converted, so millions of SCED rows that share a
-    few thousand run times cost a few thousand conversions.
+    few thousand run times cost a few thousand conversions. A missing time stays ``NaT``.
     """
-    ns = np.asarray(naive, dtype="datetime64[ns]").view("int64")
+    stamps = np.asarray(naive, dtype="datetime64[ns]")
     flag = np.asarray(repeated, dtype=bool)
-    key = ns * 2 + flag.astype("int64")
+    valid = ~np.isnat(stamps)
+    # NaT's integer is the minimum int64: doubling it below would wrap round to 1970
+    key = stamps[valid].view("int64") * 2 + flag[valid].astype("int64")
     uniq, inverse = np.unique(key, return_inverse=True)
     u_naive = pd.DatetimeIndex((uniq // 2).view("datetime64[ns]"))
     u_dst = (uniq % 2) == 0  # not repeated → the first (daylight) occurrence
     utc = u_naive.tz_localize(CENTRAL, ambiguous=u_dst, nonexistent="NaT").tz_convert("UTC")
-    return pd.Series(utc[inverse], name="utc")
+    out = pd.Series(
+        pd.NaT, index=pd.RangeIndex(len(stamps)), dtype="datetime64[ns, UTC]", name="utc"
+    )
+    out[valid] = utc[inverse]
+    return out
+
+
+def _like(result: pd.Series, source: pd.Series) -> pd.Series:
+    """``result`` (positional) carrying ``source``'s index, so it aligns with the caller's frame."""
+    return result.set_axis(source.index) if isinstance(source, pd.Series) else result
 
 
 def hour_ending_to_utc(dates: pd.Series, hour_ending: pd.Series, repeated: pd.Series) -> pd.Series:
     """(date, hour ending, DSTFlag) → UTC start of the hour; ``NaT`` for dropped rows.
 
     ``24:00`` is the last hour of the same date. Broken rows follow the module's DST rules.
+    The arguments are read by position; the result carries ``dates``' index.
     """
-    dates = pd.Series(pd.to_datetime(dates).to_numpy("datetime64[ns]"))
-    r = repair_hour_ending(dates, hour_ending, repeated)
-    starts = dates.to_numpy("datetime64[ns]") + (r.hour_ending - 1).astype("timedelta64[h]")
+    naive = pd.Series(pd.to_datetime(dates).to_numpy("datetime64[ns]"))
+    r = repair_hour_ending(naive, hour_ending, repeated)
+    starts = naive.to_numpy("datetime64[ns]") + (r.hour_ending - 1).astype("timedelta64[h]")
     utc = local_to_utc(starts, r.repeated)
-    return utc.where(r.keep)
+    return _like(utc.where(r.keep), dates)
 
 
 def interval_to_utc(
     dates: pd.Series, hour: pd.Series, interval: pd.Series, repeated: pd.Series
 ) -> pd.Series:
-    """(date, hour ending 1..24, interval 1..4, DSTFlag) → UTC start of the 15-minute interval."""
-    dates = pd.Series(pd.to_datetime(dates).to_numpy("datetime64[ns]"))
-    r = repair_hour_ending(dates, hour, repeated)
+    """(date, hour ending 1..24, interval 1..4, DSTFlag) → UTC start of the 15-minute interval.
+
+    The arguments are read by position; the result carries ``dates``' index.
+    """
+    naive = pd.Series(pd.to_datetime(dates).to_numpy("datetime64[ns]"))
+    r = repair_hour_ending(naive, hour, repeated)
     minutes = (r.hour_ending - 1) * 60 + (interval.to_numpy("int64") - 1) * 15
-    starts = dates.to_numpy("datetime64[ns]") + minutes.astype("timedelta64[m]")
-    return local_to_utc(starts, r.repeated).where(r.keep)
+    starts = naive.to_numpy("datetime64[ns]") + minutes.astype("timedelta64[m]")
+    return _like(local_to_utc(starts, r.repeated).where(r.keep), dates)
 
 
 def sced_to_utc(timestamps: pd.Series, repeated: pd.Series) -> pd.Series:
     """SCED run times (naive local, to the second) + RepeatedHourFlag → UTC instants.
 
     A flag ``Y`` outside the repeated hour is ignored; a time in the spring-forward gap is
-    dropped (``NaT``); each with a :class:`DstWarning`.
+    dropped (``NaT``); each with a :class:`DstWarning`. The result carries ``timestamps``' index.
     """
     naive = pd.Series(pd.to_datetime(timestamps).to_numpy("datetime64[ns]"))
     flag = repeated.to_numpy(bool).copy()
@@ -177,13 +192,13 @@ def sced_to_utc(timestamps: pd.Series, repeated: pd.Series) -> pd.Series:
             )
             flag &= ~wrong
     utc = local_to_utc(naive.to_numpy(), flag)
-    gap = utc.isna().to_numpy()
+    gap = utc.isna().to_numpy() & naive.notna().to_numpy()
     if gap.any():
         _warn(
             f"{int(gap.sum())} SCED row(s) in the spring-forward gap "
             f"({_dates_str(naive, gap)}) dropped"
         )
-    return utc
+    return _like(utc, timestamps)
 
 
 def posted_to_utc(posted: pd.Series) -> pd.Series:
@@ -191,15 +206,16 @@ def posted_to_utc(posted: pd.Series) -> pd.Series:
 
     A posting time inside the repeated fall-back hour is read as the later (CST) instant,
     the conservative choice: a forecast is never treated as known before it could have been.
+    The result carries ``posted``' index.
     """
     naive = pd.Series(pd.to_datetime(posted).to_numpy("datetime64[ns]"))
     utc = local_to_utc(naive.to_numpy(), np.ones(len(naive), bool))
     # a posting time in the spring-forward gap cannot be; read it as the first instant after
-    gap = utc.isna().to_numpy()
+    gap = utc.isna().to_numpy() & naive.notna().to_numpy()
     if gap.any():
         shifted = pd.DatetimeIndex(naive[gap]).tz_localize(CENTRAL, nonexistent="shift_forward")
         utc[gap] = shifted.tz_convert("UTC")
-    return utc
+    return _like(utc, posted)
 
 
 def utc_to_hour_ending(utc: pd.Series | pd.DatetimeIndex) -> pd.DataFrame:

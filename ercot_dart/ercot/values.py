@@ -7,10 +7,13 @@ column.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from ercot_dart.ercot.timeconv import CENTRAL
 
 
 class ValueFormatError(ValueError):
@@ -33,22 +36,61 @@ def _as_str(values: pd.Series) -> pd.Series:
     return values.astype("string").str.strip()
 
 
-def parse_dates(values: pd.Series) -> pd.Series:
-    """Dates as ``MM/DD/YYYY``, ``YYYY-MM-DD``, SQL DATE or timestamp → naive midnight datetime64."""
+# Spellings a time of day may take: MIS, Public API, SQL text (SQLite stores DATETIME as
+# ``YYYY-MM-DD HH:MM:SS.ffffff``) and the load archive's ``MM/DD/YYYY HH:MM``.
+_TIMESTAMP_FORMATS = (
+    "%m/%d/%Y %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S.%f",
+    "%Y-%m-%d %H:%M:%S.%f",
+    "%m/%d/%Y %H:%M",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d %H:%M",
+)
+_DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y")
+
+
+def _naive_local(value: Any) -> pd.Timestamp:
+    stamp = pd.Timestamp(value)
+    return stamp.tz_convert(CENTRAL).tz_localize(None) if stamp.tz is not None else stamp
+
+
+def _parse_datetimes(values: pd.Series, formats: tuple[str, ...], expected: str) -> pd.Series:
+    """Text in one of ``formats``, or date/datetime objects → naive local datetime64[ns].
+
+    Only the listed spellings are read: pandas' free-form guessing would turn an hour ending
+    such as ``1:00`` into today's date. Timezone-aware values are converted to Central first.
+    """
     values = values.reset_index(drop=True)
     if pd.api.types.is_datetime64_any_dtype(values):
-        out = values.dt.tz_localize(None) if values.dt.tz is not None else values
-        return out.dt.normalize().astype("datetime64[ns]")
+        if values.dt.tz is not None:
+            values = values.dt.tz_convert(CENTRAL).dt.tz_localize(None)
+        return values.astype("datetime64[ns]")
     text = _as_str(values)
-    iso = pd.to_datetime(text, format="%Y-%m-%d", errors="coerce")
-    mis = pd.to_datetime(text, format="%m/%d/%Y", errors="coerce")
-    out = iso.fillna(mis)
-    if out.isna().any():
-        # SQL DATE / datetime objects, or ISO dates carrying a time of day
-        obj = pd.to_datetime(values.where(out.isna()), errors="coerce", format="mixed")
-        out = out.fillna(obj)
-    _first_bad(out.isna().to_numpy(), values, "a date (MM/DD/YYYY or YYYY-MM-DD)")
-    return out.dt.normalize().astype("datetime64[ns]")
+    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    for fmt in formats:
+        missing = out.isna()
+        if not missing.any():
+            break
+        parsed = pd.to_datetime(text.where(missing), format=fmt, errors="coerce")
+        out = out.fillna(parsed.astype("datetime64[ns]"))
+    missing = out.isna()
+    if missing.any():  # SQL DATE / datetime objects (from a database or a parquet file)
+        rest = values[missing]
+        objects = rest[rest.map(lambda x: isinstance(x, dt.date | np.datetime64)).astype(bool)]
+        if len(objects):
+            out[objects.index] = [_naive_local(x) for x in objects]
+    _first_bad(out.isna().to_numpy(), values, expected)
+    return out
+
+
+def parse_dates(values: pd.Series) -> pd.Series:
+    """Dates as ``MM/DD/YYYY``, ``YYYY-MM-DD``, SQL DATE or timestamp → naive midnight datetime64."""
+    out = _parse_datetimes(
+        values, _DATE_FORMATS + _TIMESTAMP_FORMATS, "a date (MM/DD/YYYY or YYYY-MM-DD)"
+    )
+    return out.dt.normalize()
 
 
 def parse_hour_ending(values: pd.Series) -> pd.Series:
@@ -111,20 +153,11 @@ def parse_number(values: pd.Series, *, nullable: bool = True) -> pd.Series:
 
 def parse_timestamps(values: pd.Series) -> pd.Series:
     """Local timestamps ``MM/DD/YYYY HH:MM:SS``, ``YYYY-MM-DDTHH:MM:SS`` or datetimes → naive datetime64."""
-    values = values.reset_index(drop=True)
-    if pd.api.types.is_datetime64_any_dtype(values):
-        out = values.dt.tz_localize(None) if values.dt.tz is not None else values
-        return out.astype("datetime64[ns]")
-    text = _as_str(values)
-    out = pd.to_datetime(text, format="%m/%d/%Y %H:%M:%S", errors="coerce")
-    for fmt in ("%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S", "%m/%d/%Y %H:%M"):
-        if not out.isna().any():
-            break
-        out = out.fillna(pd.to_datetime(text.where(out.isna()), format=fmt, errors="coerce"))
-    if out.isna().any():
-        out = out.fillna(pd.to_datetime(values.where(out.isna()), errors="coerce", format="mixed"))
-    _first_bad(out.isna().to_numpy(), values, "a timestamp (MM/DD/YYYY HH:MM:SS or ISO)")
-    return out.astype("datetime64[ns]")
+    return _parse_datetimes(
+        values,
+        _TIMESTAMP_FORMATS + _DATE_FORMATS,
+        "a timestamp (MM/DD/YYYY HH:MM:SS or ISO)",
+    )
 
 
 def format_hour_ending(hours: pd.Series) -> pd.Series:
