@@ -138,5 +138,48 @@ def frame_to_rows(frame: pd.DataFrame, table: Table) -> list[dict[str, Any]]:
 
 
 def upsert_frame(conn: Connection, table: Table, frame: pd.DataFrame) -> int:
-    """Upsert a data frame (already in the table's canonical formats); returns rows written."""
-    return upsert_rows(conn, table, frame_to_rows(frame, table))
+    """Upsert a data frame (already in the table's canonical formats); returns rows written.
+
+    Where two rows share a natural key the later one wins. On SQLite (the embedded default,
+    written at scale by the importer and the synthetic market) the rows go to the driver as
+    tuples, formatted exactly as SQLAlchemy stores dates and times, skipping its per-row work.
+    """
+    if frame.empty:
+        return 0
+    if conn.dialect.name != "sqlite":
+        return upsert_rows(conn, table, frame_to_rows(frame, table))
+    frame = frame.drop_duplicates(subset=natural_key(table), keep="last")
+    names = [c.name for c in table.columns if c.name in frame.columns]
+    stmt = upsert_statement(table, "sqlite")
+    compiled = stmt.compile(dialect=conn.dialect, column_keys=names)
+    order = [compiled.binds[b].key for b in compiled.positiontup]  # parameter order
+    columns = {name: _sqlite_values(frame[name], table.c[name].type.python_type) for name in names}
+    conn.exec_driver_sql(compiled.string, list(zip(*(columns[n] for n in order), strict=True)))
+    return len(frame)
+
+
+def _sqlite_values(col: pd.Series, python_type: type) -> list[Any]:
+    """A column as SQLite driver values; NULL for missing; dates and times as SQLAlchemy's
+    SQLite types store them (``YYYY-MM-DD``, ``YYYY-MM-DD HH:MM:SS.ffffff``)."""
+    if pd.api.types.is_datetime64_any_dtype(col):
+        if col.dt.tz is not None:
+            col = col.dt.tz_convert(CENTRAL).dt.tz_localize(None)
+        fmt = "%Y-%m-%d" if python_type is dt.date else "%Y-%m-%d %H:%M:%S.%f"
+        text = col.dt.strftime(fmt)
+        return text.astype(object).where(col.notna(), None).tolist()
+    if python_type is dt.date or python_type is dt.datetime:  # date/datetime objects
+        return frame_to_rows_column(col, python_type)
+    if pd.api.types.is_float_dtype(col):
+        values = col.to_numpy(dtype="float64", na_value=np.nan)
+        return np.where(np.isnan(values), None, values).tolist()
+    if pd.api.types.is_integer_dtype(col) and not col.hasnans:
+        return col.to_numpy().tolist()
+    return _plain(col)
+
+
+def frame_to_rows_column(col: pd.Series, python_type: type) -> list[Any]:
+    """Date or datetime objects (or text) of one column in SQLAlchemy's SQLite text form."""
+    fmt = "%Y-%m-%d" if python_type is dt.date else "%Y-%m-%d %H:%M:%S.%f"
+    return [
+        None if v is None or pd.isna(v) else pd.Timestamp(v).strftime(fmt) for v in col.tolist()
+    ]
