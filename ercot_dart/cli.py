@@ -176,5 +176,49 @@ def calibrate_cmd(real_dir: Path, db_url: str | None) -> None:
     click.echo(calibration_report(_engine(db_url), real_dir))
 
 
+@main.command("features")
+@click.option(
+    "--start", type=DATE, default=None, help="First delivery day to build (default: all)."
+)
+@click.option("--end", type=DATE, default=None, help="Last delivery day to build (default: all).")
+@click.option(
+    "--store",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Feature store folder.",
+)
+@db_option
+def features_cmd(
+    start: date | None, end: date | None, store: Path | None, db_url: str | None
+) -> None:
+    """Build or update the hourly feature store from the source tables (incremental)."""
+    from rich.console import Console
+
+    from ercot_dart.features.build import MissingSourceError
+    from ercot_dart.features.pipeline import update_features
+
+    if start and end and end < start:
+        raise click.BadParameter(f"--end {end} is before --start {start}", param_hint="--end")
+    settings = get_settings()
+    url = db_url or settings.source_url
+    _engine(url).dispose()  # a malformed URL is a usage error
+    console = Console(stderr=True)
+    try:
+        with console.status("building features") as status:
+            build = update_features(
+                url,
+                settings.stage_root,
+                store or settings.feature_store_dir,
+                settings.asof_rules,
+                start=start,
+                end=end,
+                lookback_days=settings.lookback_days,
+                progress=lambda msg: status.update(msg),
+            )
+    except MissingSourceError as exc:
+        _fail(str(exc))
+    click.echo(build.summary())
+
+
 if __name__ == "__main__":
     main()

@@ -37,11 +37,31 @@ class Settings(BaseSettings):
     registry_dir: Path | None = Field(
         None, description="Local folder of the model registry; empty means <data_dir>/registry."
     )
+    stage_dir: Path | None = Field(
+        None,
+        description="Folder of the raw parquet stage; empty means <data_dir>/stage.",
+    )
+    lookback_days: int = Field(
+        3,
+        ge=0,
+        description="Days before each table's watermark re-checked for ERCOT corrections.",
+    )
     import_chunk_rows: int = Field(
         200_000,
         gt=0,
         description="Rows parsed and written per batch when importing (bounds memory).",
     )
+    issue_local_time: str = Field(
+        "09:00",
+        pattern=r"^([01]\d|2[0-3]):[0-5]\d$",
+        description="Issue time (HH:MM, Central) of training rows on the day before delivery; the DAM closes at 10:00.",
+    )
+    task_runner: str = Field(
+        "threads",
+        pattern="^(threads|dask)$",
+        description="Prefect task runner of the flows: threads (default) or dask (a local Dask cluster).",
+    )
+    dask_workers: int = Field(2, gt=0, description="Worker processes of the local Dask cluster.")
     synth_seed: int = Field(7, description="Default seed of the synthetic market.")
     synth_points: int = Field(
         20, gt=0, description="Default number of synthetic settlement points."
@@ -58,9 +78,24 @@ class Settings(BaseSettings):
         return self.db_url or f"sqlite:///{self.data_dir / 'ercot.sqlite'}"
 
     @property
+    def asof_rules(self):  # type: ignore[no-untyped-def]
+        """The publication lags and training issue time features are built with."""
+        from datetime import time
+
+        from ercot_dart.features.asof import AsOfRules
+
+        hour, minute = map(int, self.issue_local_time.split(":"))
+        return AsOfRules(issue_local_time=time(hour, minute))
+
+    @property
     def feature_store_dir(self) -> Path:
         """Folder of the hourly feature store."""
         return self.feature_store or self.data_dir / "features"
+
+    @property
+    def stage_root(self) -> Path:
+        """Folder of the raw parquet stage."""
+        return self.stage_dir or self.data_dir / "stage"
 
     @property
     def blob_root(self) -> Path:

@@ -1,0 +1,1 @@
+"""The hourly feature store: pure transforms from the source tables to as-of features."""
