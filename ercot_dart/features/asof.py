@@ -90,3 +90,44 @@ def rt_cutoff(issue_time_utc: pd.Series, t0: pd.Timestamp, rules: AsOfRules) -> 
     """
     known = pd.DatetimeIndex(issue_time_utc) - pd.Timedelta(minutes=rules.rt_lag_minutes)
     return np.asarray(np.floor((known - t0) / HOUR), dtype="int64") - 1
+
+
+def published_at(table: str, raw: pd.DataFrame, rules: AsOfRules) -> pd.Series:
+    """When each raw row of a source table was (or will be) published, UTC.
+
+    The rule each feature obeys, stated per row: a row may inform a feature only if this time
+    is not after the feature's issue time.
+    """
+    from ercot_dart.ercot.timeconv import interval_to_utc, posted_to_utc, sced_to_utc
+    from ercot_dart.features.hourly import _flag, _hours, as_day  # here: hourly imports this module
+
+    lag = pd.Timedelta(minutes=rules.rt_lag_minutes)
+    index = raw.index
+    if table in ("dam_spp", "dam_as_prices"):
+        out = at_local(pd.DatetimeIndex(as_day(raw["DeliveryDate"])), rules.dam_local_time, -1)
+    elif table == "rtm_spp":
+        start = interval_to_utc(
+            as_day(raw["DeliveryDate"]),
+            pd.Series(_hours(raw["DeliveryHour"]), index=index),
+            pd.Series(raw["DeliveryInterval"].astype("int64").to_numpy(), index=index),
+            pd.Series(_flag(raw["DSTFlag"]), index=index),
+        )
+        out = pd.DatetimeIndex(start) + pd.Timedelta(minutes=15) + lag
+    elif table in ("sced_lmp", "sced_system_lambda"):
+        column = "SCEDTimestamp" if table == "sced_lmp" else "SCEDTimeStamp"
+        stamps = pd.Series(pd.to_datetime(raw[column]).to_numpy(), index=index)
+        out = (
+            pd.DatetimeIndex(
+                sced_to_utc(stamps, pd.Series(_flag(raw["RepeatedHourFlag"]), index=index))
+            )
+            + lag
+        )
+    elif table in ("load_forecast", "wind_power", "solar_power"):
+        out = pd.DatetimeIndex(
+            posted_to_utc(pd.Series(pd.to_datetime(raw["PostedDatetime"]).to_numpy(), index=index))
+        )
+    elif table == "actual_load":
+        out = at_local(pd.DatetimeIndex(as_day(raw["OperDay"])), rules.actual_load_local_time, 1)
+    else:
+        raise ValueError(f"unknown source table {table!r}")
+    return pd.Series(pd.DatetimeIndex(out).as_unit("ns"), index=index)

@@ -58,12 +58,12 @@ def calendar_features(rows: pd.DataFrame) -> pd.DataFrame:
         (days + pd.Timedelta(days=1)).tz_localize(CENTRAL) - days.tz_localize(CENTRAL)
     ) / pd.Timedelta(hours=1)
     hour = native["hour_ending_int"].to_numpy()
-    doy = days.dayofyear.to_numpy()
+    doy = days.day_of_year.to_numpy()
     out = {
         "hour_ending": hour,
-        "day_of_week": days.dayofweek.to_numpy(),
+        "day_of_week": days.day_of_week.to_numpy(),
         "month": days.month.to_numpy(),
-        "is_weekend": (days.dayofweek >= 5).astype(int),
+        "is_weekend": (days.day_of_week >= 5).astype(int),
         "is_holiday": np.isin(days.date, list(holidays)).astype(int),
         "is_repeated_hour": (native["dst_flag"] == "Y").to_numpy().astype(int),
         "is_dst_change_day": (np.asarray(day_hours) != 24).astype(int),
