@@ -88,3 +88,33 @@ def db_engine(request: pytest.FixtureRequest) -> Engine:
     return request.getfixturevalue(
         {"sqlite": "sqlite_engine", "postgres": "pg_engine"}[request.param]
     )
+
+
+def read_sources(engine: Engine):  # type: ignore[no-untyped-def]
+    """All nine tables of ``engine`` as feature-builder ``Sources`` (absent tables as None)."""
+    import pandas as pd
+    import sqlalchemy as sa
+
+    from ercot_dart.db.tables import TABLES
+    from ercot_dart.features.build import Sources
+
+    with engine.connect() as conn:
+        frames = {name.value: pd.read_sql(sa.select(t), conn) for name, t in TABLES.items()}
+    return Sources(**{k: (v if len(v) else None) for k, v in frames.items()})
+
+
+@pytest.fixture(scope="session")
+def real_engine(tmp_path_factory: pytest.TempPathFactory, real_api_dir: Path) -> Engine:
+    """A SQLite database holding the real 2024 Public API files (five hubs), imported once."""
+    from ercot_dart.importer import import_paths
+
+    engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('real') / 'real.sqlite'}")
+    results = import_paths(engine, [real_api_dir])
+    assert all(r.ok for r in results), [r.error for r in results if r.error]
+    return engine
+
+
+@pytest.fixture(scope="session")
+def real_sources(real_engine: Engine):  # type: ignore[no-untyped-def]
+    """The real database's rows as ``Sources``."""
+    return read_sources(real_engine)

@@ -252,3 +252,7 @@ def markdown() -> str:
     lines = ["| feature | source | as of the issue time | unit |", "|---|---|---|---|"]
     lines += [f"| `{f.name}` | {f.source} | {f.rule} | {f.meaning} |" for f in FEATURES]
     return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(markdown())
