@@ -220,5 +220,100 @@ def features_cmd(
     click.echo(build.summary())
 
 
+@main.command("train")
+@click.option(
+    "--train-end", type=DATE, default=None, help="Last delivery day of the training split."
+)
+@click.option(
+    "--valid-end", type=DATE, default=None, help="Last delivery day of the validation split."
+)
+@click.option("--test-end", type=DATE, default=None, help="Last delivery day of the test split.")
+@click.option(
+    "--gap-days",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Days left out between splits (default 32).",
+)
+@click.option(
+    "--models",
+    "model_names",
+    default="lightgbm,xgboost,lstm",
+    show_default=True,
+    help="Models to train.",
+)
+@click.option(
+    "--store",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Feature store folder.",
+)
+@click.option(
+    "--registry",
+    "registry_url",
+    default=None,
+    help="Registry folder or URL (default from settings).",
+)
+@db_option
+def train_cmd(
+    train_end: date | None,
+    valid_end: date | None,
+    test_end: date | None,
+    gap_days: int | None,
+    model_names: str,
+    store: Path | None,
+    registry_url: str | None,
+    db_url: str | None,
+) -> None:
+    """Train the models, evaluate them, export to ONNX with parity checks and register a bundle."""
+    from ercot_dart.models.base import MODELS, ModelConfig
+    from ercot_dart.models.data import SplitError
+    from ercot_dart.models.pipeline import train_and_register
+    from ercot_dart.models.training import TrainRequest
+    from ercot_dart.registry import open_registry
+    from onnx_export.parity import ParityError
+
+    settings = get_settings()
+    names = [n.strip() for n in model_names.split(",") if n.strip()]
+    unknown = [n for n in names if n not in MODELS]
+    if unknown or not names:
+        raise click.BadParameter(
+            f"{', '.join(unknown) or '(none)'}: known models are {', '.join(MODELS)}",
+            param_hint="--models",
+        )
+    store = store or settings.feature_store_dir
+    request = TrainRequest(
+        store=store,
+        train_end=train_end,
+        valid_end=valid_end,
+        test_end=test_end,
+        gap_days=gap_days,
+        models=names,
+        config=ModelConfig(threads=settings.train_threads),
+    )
+    try:
+        registry = open_registry(settings, registry_url)
+        with _status("training"):
+            outcome = train_and_register(
+                request, registry, settings.data_dir / "bundles", settings.promotion_metric
+            )
+    except (FileNotFoundError, SplitError, ParityError) as exc:
+        _fail(str(exc))
+    click.echo(outcome.summary())
+
+
+def _status(message: str):  # type: ignore[no-untyped-def]
+    from rich.console import Console
+
+    return Console(stderr=True).status(message)
+
+
+def _register_groups() -> None:
+    from ercot_dart.cli_models import models
+
+    main.add_command(models)
+
+
+_register_groups()
+
 if __name__ == "__main__":
     main()

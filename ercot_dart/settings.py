@@ -37,6 +37,20 @@ class Settings(BaseSettings):
     registry_dir: Path | None = Field(
         None, description="Local folder of the model registry; empty means <data_dir>/registry."
     )
+    registry_url: str = Field(
+        "",
+        description=(
+            "Model registry: empty means the local folder registry_dir; azure://<container>/<prefix> "
+            "(with the connection string below) or https://<account>.blob.core.windows.net/<container>/<prefix> "
+            "(managed identity); the prefix defaults to models/."
+        ),
+    )
+    # a secret: set it from the environment or Key Vault, never in code or files in the repository
+    azure_storage_connection_string: str = Field(
+        "",
+        repr=False,
+        description="Azure Storage connection string of azure:// registry URLs; from the environment or Key Vault only.",
+    )
     stage_dir: Path | None = Field(
         None,
         description="Folder of the raw parquet stage; empty means <data_dir>/stage.",
@@ -62,6 +76,11 @@ class Settings(BaseSettings):
         description="Prefect task runner of the flows: threads (default) or dask (a local Dask cluster).",
     )
     dask_workers: int = Field(2, gt=0, description="Worker processes of the local Dask cluster.")
+    train_threads: int = Field(2, gt=0, description="CPU threads each model trains with.")
+    promotion_metric: str = Field(
+        "mae",
+        description="Metric on the recent test window a new bundle must not be worse at than the champion (mae, rmse, smape, sign_accuracy, r2, pnl_per_mwh).",
+    )
     synth_seed: int = Field(7, description="Default seed of the synthetic market.")
     synth_points: int = Field(
         20, gt=0, description="Default number of synthetic settlement points."

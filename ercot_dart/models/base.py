@@ -1,0 +1,90 @@
+"""One small interface for every model: fit, predict, export to ONNX.
+
+A fourth model is one module with a :class:`DartModel` subclass and one line in ``MODELS``.
+"""
+
+from __future__ import annotations
+
+import importlib
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ercot_dart.models.data import Split
+
+
+@dataclass
+class ModelConfig:
+    """Hyper-parameters shared by the models (each reads what applies to it)."""
+
+    seed: int = 7
+    threads: int = 1
+    max_rounds: int = 2000
+    early_stopping: int = 50
+    learning_rate: float = 0.05
+    num_leaves: int = 63
+    max_depth: int = 8
+    min_child_samples: int = 200
+    window: int = 24
+    hidden: int = 64
+    epochs: int = 8
+    samples_per_epoch: int = 60_000
+    batch_size: int = 512
+    patience: int = 2
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class DartModel(ABC):
+    """A DART regressor. ``kind`` says what input its ONNX graph takes:
+    ``tabular`` (rows, columns) or ``sequence`` (rows, window, columns)."""
+
+    name: ClassVar[str]
+    kind: ClassVar[str] = "tabular"
+
+    def __init__(self, config: ModelConfig) -> None:
+        self.config = config
+        self.info: dict[str, Any] = {}
+
+    @abstractmethod
+    def fit(self, train: Split, valid: Split) -> None:
+        """Train on ``train``, early-stopping on ``valid``."""
+
+    @abstractmethod
+    def predict_inputs(self, inputs: np.ndarray) -> np.ndarray:
+        """Native predictions ($/MWh) for model inputs as the ONNX graph takes them."""
+
+    @abstractmethod
+    def export_onnx(self, path: Path, columns: int) -> None:
+        """Write the model as one self-contained ONNX file with input ``input``."""
+
+    def inputs(self, split: Split, rows: np.ndarray | None = None) -> np.ndarray:
+        """The model's inputs for a split (or some of its positions), float32."""
+        if self.kind == "sequence":
+            return split.windows(rows)
+        return split.X if rows is None else split.X[rows]
+
+    def predict(self, split: Split, batch: int = 50_000) -> np.ndarray:
+        """Native predictions for a whole split, in batches (sequence inputs are large)."""
+        out = np.empty(len(split))
+        for lo in range(0, len(split), batch):
+            rows = np.arange(lo, min(lo + batch, len(split)))
+            out[rows] = self.predict_inputs(self.inputs(split, rows))
+        return out
+
+
+MODELS: dict[str, str] = {
+    "lightgbm": "ercot_dart.models.lgbm:LightGBMModel",
+    "xgboost": "ercot_dart.models.xgb:XGBoostModel",
+    "lstm": "ercot_dart.models.lstm:LSTMModel",
+}
+"""Registered models: name → "module:class" (imported on use, so no model library is loaded early)."""
+
+
+def model_class(name: str) -> type[DartModel]:
+    if name not in MODELS:
+        raise ValueError(f"unknown model {name!r}; known: {', '.join(MODELS)}")
+    module, cls = MODELS[name].split(":")
+    return getattr(importlib.import_module(module), cls)

@@ -1,0 +1,270 @@
+"""Train, evaluate, export and verify the three models; write a bundle folder.
+
+The steps are separate functions so the Prefect flow can run the three fits as parallel tasks:
+:func:`prepare` → :func:`fit` (per model) → :func:`evaluate` → :func:`export_bundle`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ercot_dart.features.asof import local_day
+from ercot_dart.features.store import read_features
+from ercot_dart.models.base import DartModel, ModelConfig, model_class
+from ercot_dart.models.data import Dataset, Split, SplitDays, feature_list, labelled, plan_split
+from ercot_dart.models.intervals import SCALE_FEATURE, IntervalCalibration
+from ercot_dart.models.metrics import metrics, metrics_by_point
+from ercot_dart.models.preprocess import Preprocessor
+from ercot_dart.models.report import plot_error_by_hour, plot_predicted_vs_realized
+
+MODEL_NAMES = ["lightgbm", "xgboost", "lstm"]
+BASELINES = {"baseline_zero": None, "baseline_same_hour_median_7d": "dart_same_hour_median_7d"}
+LIBRARIES = [
+    "numpy",
+    "pandas",
+    "lightgbm",
+    "xgboost-cpu",
+    "torch",
+    "onnx",
+    "onnxruntime",
+    "onnxmltools",
+    "onnxscript",
+]
+
+
+@dataclass
+class TrainRequest:
+    """What to train on and how."""
+
+    store: Path
+    train_end: date | None = None
+    valid_end: date | None = None
+    test_end: date | None = None
+    gap_days: int | None = None
+    recent_days: int = 14
+    models: list[str] = field(default_factory=lambda: list(MODEL_NAMES))
+    config: ModelConfig = field(default_factory=ModelConfig)
+    start: date | None = None
+
+
+@dataclass
+class Prepared:
+    """The dataset and its three splits."""
+
+    data: Dataset
+    days: SplitDays
+    train: Split
+    valid: Split
+    test: Split
+    request: TrainRequest
+
+
+def prepare(request: TrainRequest) -> Prepared:
+    """Read the labelled rows of the store, split them by time, fit the preprocessing on train."""
+    start = pd.Timestamp(request.start, tz="America/Chicago") if request.start else None
+    frame = labelled(read_features(request.store, start=start))
+    days = sorted(set(local_day(frame["interval_start_utc"]).date))
+    kwargs = {} if request.gap_days is None else {"gap_days": request.gap_days}
+    split = plan_split(days, request.train_end, request.valid_end, request.test_end, **kwargs)
+    train_mask = local_day(frame["interval_start_utc"]) <= pd.Timestamp(split.train[1])
+    pre = Preprocessor.fit(frame.loc[train_mask], feature_list(frame.loc[train_mask]))
+    data = Dataset(frame, pre, request.config.window)
+    return Prepared(
+        data,
+        split,
+        data.split("train", split.train),
+        data.split("valid", split.valid),
+        data.split("test", split.test),
+        request,
+    )
+
+
+def fit(name: str, prepared: Prepared) -> DartModel:
+    """Train one model on the train split, early-stopping on valid."""
+    model = model_class(name)(prepared.request.config)
+    model.fit(prepared.train, prepared.valid)
+    return model
+
+
+@dataclass
+class Evaluation:
+    """Predictions and metrics of the fitted models, the ensemble and the baselines."""
+
+    intervals: dict[str, IntervalCalibration]
+    metrics: dict[str, Any]
+    test_frame: pd.DataFrame
+
+
+def _predict_all(models: dict[str, DartModel], split: Split) -> dict[str, np.ndarray]:
+    preds = {name: m.predict(split) for name, m in models.items()}
+    preds["ensemble"] = np.mean(np.vstack(list(preds.values())), axis=0)
+    return preds
+
+
+def evaluate(prepared: Prepared, models: dict[str, DartModel]) -> Evaluation:
+    """Calibrate P10/P90 on valid; score models, ensemble and baselines on test."""
+    valid, test = prepared.valid, prepared.test
+    valid_pred = _predict_all(models, valid)
+    intervals = {
+        name: IntervalCalibration.fit(pred, valid.y, valid.column(SCALE_FEATURE))
+        for name, pred in valid_pred.items()
+    }
+    test_pred = _predict_all(models, test)
+    frame = test.frame[
+        ["settlement_point", "interval_start_utc", "issue_time_utc", "dart", "hour_ending"]
+    ].copy()
+    scale = test.column(SCALE_FEATURE)
+    for name, pred in test_pred.items():
+        frame[name] = pred
+        frame[f"{name}_p10"], frame[f"{name}_p90"] = intervals[name].apply(pred, scale)
+    frame["baseline_zero"] = 0.0
+    frame["baseline_same_hour_median_7d"] = test.column("dart_same_hour_median_7d")
+    names = [*models, "ensemble", *BASELINES]
+    y = frame["dart"].to_numpy("float64")
+
+    def block(part: pd.DataFrame) -> dict[str, Any]:
+        yy = part["dart"].to_numpy("float64")
+        return {
+            n: metrics(
+                yy,
+                part[n].to_numpy("float64"),
+                *(
+                    (part[f"{n}_p10"].to_numpy(), part[f"{n}_p90"].to_numpy())
+                    if f"{n}_p10" in part
+                    else (None, None)
+                ),
+            )
+            for n in names
+        }
+
+    recent_from = pd.Timestamp(
+        prepared.days.test[1] - timedelta(days=prepared.request.recent_days - 1)
+    )
+    recent = frame[local_day(frame["interval_start_utc"]) >= recent_from]
+    result = {
+        "test": block(frame),
+        "recent": {
+            "window": [str(recent_from.date()), str(prepared.days.test[1])],
+            **block(recent),
+        },
+        "by_point": {
+            n: metrics_by_point(frame, n) for n in ("ensemble", "baseline_same_hour_median_7d")
+        },
+        "valid": {n: metrics(valid.y, p) for n, p in valid_pred.items()},
+        "models": {n: m.info for n, m in models.items()},
+        "rows": {
+            "train": len(prepared.train),
+            "valid": len(valid),
+            "test": len(test),
+            "labelled": int(np.isfinite(y).sum()),
+        },
+    }
+    return Evaluation(intervals, result, frame)
+
+
+def code_version() -> str:
+    """The package version and, in a git checkout, the commit."""
+    try:
+        base = version("ercot-dart")
+    except PackageNotFoundError:
+        base = "0+unknown"
+    try:
+        sha = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=Path(__file__).parent,
+            timeout=5,
+        ).stdout.strip()
+        return f"{base}+g{sha}"
+    except (OSError, subprocess.SubprocessError):
+        return base
+
+
+def libraries() -> dict[str, str]:
+    out = {}
+    for lib in LIBRARIES:
+        try:
+            out[lib] = version(lib)
+        except PackageNotFoundError:
+            continue
+    return out
+
+
+def export_bundle(
+    prepared: Prepared, models: dict[str, DartModel], evaluation: Evaluation, out_dir: Path
+) -> Path:
+    """Export each model to ONNX, check parity on the whole test split, write plots, metrics
+    and the manifest. Returns the bundle folder ``out_dir/<bundle_id>``.
+
+    Raises:
+        onnx_export.parity.ParityError: an export does not reproduce its model.
+    """
+    from ercot_dart.registry.bundle import write_manifest
+    from onnx_export.parity import check_parity
+
+    created = datetime.now(UTC).replace(microsecond=0)
+    staging = Path(out_dir) / f".building-{created:%Y%m%dT%H%M%SZ}"
+    staging.mkdir(parents=True, exist_ok=True)
+    columns = len(prepared.data.pre.columns)
+    test = prepared.test
+    specs, parity = {}, {}
+    for name, model in models.items():
+        path = staging / f"{name}.onnx"
+        model.export_onnx(path, columns)
+        batches = (
+            model.inputs(test, np.arange(lo, min(lo + 20_000, len(test))))
+            for lo in range(0, len(test), 20_000)
+        )
+        parity[name] = check_parity(path, batches, model.predict_inputs)
+        shape = (
+            [None, prepared.request.config.window, columns]
+            if model.kind == "sequence"
+            else [None, columns]
+        )
+        specs[name] = {"file": path.name, "kind": model.kind, "input": "input", "shape": shape}
+    plots = {
+        "predicted_vs_realized": plot_predicted_vs_realized(
+            evaluation.test_frame, [*models, "ensemble"], staging / "predicted_vs_realized.png"
+        ).name,
+        "error_by_hour": plot_error_by_hour(
+            evaluation.test_frame, [*models, "ensemble", *BASELINES], staging / "error_by_hour.png"
+        ).name,
+    }
+    (staging / "metrics.json").write_text(json.dumps(evaluation.metrics, indent=2, default=float))
+    digest = hashlib.sha256(
+        b"".join((staging / s["file"]).read_bytes() for s in specs.values())
+    ).hexdigest()[:8]
+    bundle_id = f"dart-{created:%Y%m%dT%H%M%SZ}-{digest}"
+    pre = prepared.data.pre
+    manifest = {
+        "bundle_id": bundle_id,
+        "created_at": created.isoformat().replace("+00:00", "Z"),
+        "code_version": code_version(),
+        "training_window": prepared.days.as_dict(),
+        "features": [{"name": c, "dtype": "float32"} for c in pre.columns],
+        "preprocessing": pre.to_dict(),
+        "window": prepared.request.config.window,
+        "models": specs,
+        "ensemble": {"models": list(models), "rule": "mean of the models that scored the row"},
+        "intervals": {n: c.to_dict() for n, c in evaluation.intervals.items()},
+        "metrics": {k: evaluation.metrics[k] for k in ("test", "recent", "valid", "rows")},
+        "parity": parity,
+        "plots": plots,
+        "libraries": libraries(),
+    }
+    write_manifest(staging, manifest)
+    final = Path(out_dir) / bundle_id
+    staging.rename(final)
+    return final
