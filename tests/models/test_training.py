@@ -1,0 +1,133 @@
+"""Training produces a registered, verified bundle whose ONNX models score like the natives."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import numpy as np
+import onnx
+import pytest
+
+from ercot_dart.models.data import SplitError, plan_split
+from ercot_dart.models.pipeline import register
+from ercot_dart.models.training import evaluate, export_bundle, fit, prepare
+from ercot_dart.registry import BundleError, LocalRegistry, verify_bundle
+from inference.bundle import load_bundle
+from inference.scoring import score, to_predictions
+from onnx_export.parity import ParityError, check_parity
+
+
+@pytest.fixture(scope="module")
+def trained(request_small, tmp_path_factory):
+    prepared = prepare(request_small)
+    models = {name: fit(name, prepared) for name in ("lightgbm", "xgboost", "lstm")}
+    evaluation = evaluate(prepared, models)
+    bundle = export_bundle(prepared, models, evaluation, tmp_path_factory.mktemp("bundles"))
+    return prepared, models, evaluation, bundle
+
+
+def test_the_bundle_holds_three_verified_models_and_its_evaluation(trained):
+    _, _, _, bundle = trained
+    manifest = verify_bundle(bundle)
+    assert set(manifest["models"]) == {"lightgbm", "xgboost", "lstm"}
+    assert {p["max_abs_diff"] <= 1e-3 for p in manifest["parity"].values()} == {True}
+    assert all(
+        p["rows"] == manifest["metrics"]["rows"]["test"] for p in manifest["parity"].values()
+    )
+    test = manifest["metrics"]["test"]
+    for name in (
+        "lightgbm",
+        "xgboost",
+        "lstm",
+        "ensemble",
+        "baseline_zero",
+        "baseline_same_hour_median_7d",
+    ):
+        assert {"rmse", "mae", "r2", "smape", "sign_accuracy", "pnl_per_mwh"} <= set(test[name])
+    assert 0.4 < test["ensemble"]["coverage_p10_p90"] <= 1.0
+    assert (bundle / "predicted_vs_realized.png").stat().st_size > 10_000
+    assert (bundle / "error_by_hour.png").stat().st_size > 10_000
+    assert json.loads((bundle / "metrics.json").read_text())["by_point"]["ensemble"].keys() >= {
+        "HB_NORTH"
+    }
+
+
+def test_onnx_scoring_reproduces_the_native_models(trained):
+    prepared, models, _, bundle = trained
+    loaded = load_bundle(bundle)
+    test = prepared.test
+    rows = test.frame.reset_index(drop=True)
+    history = prepared.data.frame  # the LSTM's earlier hours
+    scored = score(loaded, rows, history)
+    for name, model in models.items():
+        native = model.predict(test)
+        onnx_pred = scored[name].to_numpy()
+        full = np.isfinite(onnx_pred)
+        assert full.mean() > 0.95
+        assert np.abs(onnx_pred[full] - native[full]).max() < 1e-3
+    long = to_predictions(scored, loaded.bundle_id, loaded.models)
+    assert set(long["model"]) == {"lightgbm", "xgboost", "lstm", "ensemble"}
+    assert long.columns.tolist()[:5] == [
+        "issue_time_utc",
+        "settlement_point",
+        "interval_start_utc",
+        "hour_ending_local",
+        "dst_flag",
+    ]
+
+
+def test_the_parity_check_fails_on_a_tampered_model(trained, tmp_path):
+    prepared, models, _, bundle = trained
+    model = onnx.load(bundle / "lightgbm.onnx")
+    tree = next(n for n in model.graph.node if n.op_type == "TreeEnsembleRegressor")
+    weights = next(a for a in tree.attribute if a.name == "target_weights")
+    weights.floats[0] += 50.0  # one leaf moved by $50
+    tampered = tmp_path / "lightgbm.onnx"
+    onnx.save(model, tampered)
+    test = prepared.test
+    with pytest.raises(ParityError, match="differs from the native model"):
+        check_parity(tampered, iter([test.X]), models["lightgbm"].predict_inputs)
+    # and the bundle itself refuses an altered file
+    copy = tmp_path / "bundle"
+    copy.mkdir()
+    for f in bundle.iterdir():
+        (copy / f.name).write_bytes(f.read_bytes())
+    (copy / "lightgbm.onnx").write_bytes(tampered.read_bytes())
+    with pytest.raises(BundleError, match="lightgbm.onnx"):
+        verify_bundle(copy)
+
+
+def test_registration_promotes_the_first_bundle_and_compares_the_next_with_the_champion(
+    trained, request_small, tmp_path
+):
+    _, _, _, bundle = trained
+    registry = LocalRegistry(tmp_path / "registry")
+    bundle_id, promoted, reason = register(registry, bundle, request_small.store)
+    assert promoted and "no champion" in reason and registry.champion() == bundle_id
+    # the same models again: scored by onnxruntime on the same window, not worse
+    again_id, promoted_again, reason_again = register(registry, bundle, request_small.store)
+    assert again_id == bundle_id and promoted_again and "champion" in reason_again
+
+
+def test_preprocessing_is_fitted_on_the_training_split_only(trained):
+    prepared, _, _, _ = trained
+    pre = prepared.data.pre
+    train = prepared.train.frame
+    means = train.groupby("settlement_point")["dart"].agg(["sum", "count"])
+    prior = train["dart"].mean()
+    expected = (means["sum"] + pre.smoothing * prior) / (means["count"] + pre.smoothing)
+    for point, value in expected.items():
+        assert pre.encoding[point] == pytest.approx(value)
+
+
+def test_splits_leave_a_gap_and_refuse_impossible_boundaries():
+    days = [date(2024, 1, 1) + (date(2024, 1, 2) - date(2024, 1, 1)) * i for i in range(200)]
+    split = plan_split(days, gap_days=10)
+    assert (split.valid[0] - split.train[1]).days == 11 and (
+        split.test[0] - split.valid[1]
+    ).days == 11
+    with pytest.raises(SplitError, match="empty after the 40-day gap"):
+        plan_split(days, train_end=date(2024, 5, 1), valid_end=date(2024, 5, 20), gap_days=40)
+    with pytest.raises(SplitError, match="train end"):
+        plan_split(days, train_end=date(2024, 6, 1), valid_end=date(2024, 5, 1))
