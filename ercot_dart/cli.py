@@ -301,6 +301,79 @@ def train_cmd(
     click.echo(outcome.summary())
 
 
+@main.command("backtest")
+@click.option("--start", type=DATE, required=True, help="First delivery day predicted.")
+@click.option("--end", type=DATE, required=True, help="Last delivery day predicted.")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    required=True,
+    help="Predictions (.parquet).",
+)
+@click.option(
+    "--retrain-every",
+    type=click.IntRange(min=1),
+    default=30,
+    show_default=True,
+    help="Days per window.",
+)
+@click.option(
+    "--models",
+    "model_names",
+    default="lightgbm,xgboost,lstm",
+    show_default=True,
+    help="Models to train.",
+)
+@click.option(
+    "--store",
+    type=click.Path(path_type=Path, file_okay=False),
+    default=None,
+    help="Feature store folder.",
+)
+@db_option
+def backtest_cmd(
+    start: date,
+    end: date,
+    out: Path,
+    retrain_every: int,
+    model_names: str,
+    store: Path | None,
+    db_url: str | None,
+) -> None:
+    """Walk-forward predictions over history, each window trained only on data published before it."""
+    import json
+
+    from ercot_dart.models.backtest import BacktestError, run_backtest
+    from ercot_dart.models.base import MODELS, ModelConfig
+    from ercot_dart.models.training import TrainRequest
+
+    if out.suffix != ".parquet":
+        raise click.BadParameter(f"{out} must end in .parquet", param_hint="--out")
+    names = [n.strip() for n in model_names.split(",") if n.strip()]
+    if not names or any(n not in MODELS for n in names):
+        raise click.BadParameter(
+            f"{model_names}: known models are {', '.join(MODELS)}", param_hint="--models"
+        )
+    settings = get_settings()
+    request = TrainRequest(
+        store=store or settings.feature_store_dir,
+        models=names,
+        config=ModelConfig(threads=settings.train_threads),
+    )
+    try:
+        with _status("backtesting") as status:
+            result = run_backtest(request, start, end, retrain_every, progress=status.update)
+    except (BacktestError, FileNotFoundError) as exc:
+        _fail(str(exc))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    result.predictions.to_parquet(out, index=False)
+    sidecar = out.with_suffix(".metrics.json")
+    sidecar.write_text(
+        json.dumps({"overall": result.overall, "windows": result.windows}, indent=2, default=float)
+    )
+    click.echo(f"{result.summary()}; predictions in {out}, metrics in {sidecar}")
+
+
 def _status(message: str):  # type: ignore[no-untyped-def]
     from rich.console import Console
 

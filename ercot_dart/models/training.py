@@ -69,13 +69,24 @@ class Prepared:
     request: TrainRequest
 
 
-def prepare(request: TrainRequest) -> Prepared:
-    """Read the labelled rows of the store, split them by time, fit the preprocessing on train."""
-    start = pd.Timestamp(request.start, tz="America/Chicago") if request.start else None
-    frame = labelled(read_features(request.store, start=start))
-    days = sorted(set(local_day(frame["interval_start_utc"]).date))
-    kwargs = {} if request.gap_days is None else {"gap_days": request.gap_days}
-    split = plan_split(days, request.train_end, request.valid_end, request.test_end, **kwargs)
+def prepare(
+    request: TrainRequest, split: SplitDays | None = None, frame: pd.DataFrame | None = None
+) -> Prepared:
+    """Read the labelled rows of the store, split them by time, fit the preprocessing on train.
+
+    Args:
+        request: what to train on.
+        split: explicit split days (the backtest's windows); default from the request.
+        frame: feature rows already read (the backtest reads the store once).
+    """
+    if frame is None:
+        start = pd.Timestamp(request.start, tz="America/Chicago") if request.start else None
+        frame = read_features(request.store, start=start)
+    frame = labelled(frame)
+    if split is None:
+        days = sorted(set(local_day(frame["interval_start_utc"]).date))
+        kwargs = {} if request.gap_days is None else {"gap_days": request.gap_days}
+        split = plan_split(days, request.train_end, request.valid_end, request.test_end, **kwargs)
     train_mask = local_day(frame["interval_start_utc"]) <= pd.Timestamp(split.train[1])
     pre = Preprocessor.fit(frame.loc[train_mask], feature_list(frame.loc[train_mask]))
     data = Dataset(frame, pre, request.config.window)
