@@ -118,3 +118,126 @@ def real_engine(tmp_path_factory: pytest.TempPathFactory, real_api_dir: Path) ->
 def real_sources(real_engine: Engine):  # type: ignore[no-untyped-def]
     """The real database's rows as ``Sources``."""
     return read_sources(real_engine)
+
+
+# --- Azurite: a real Azure Blob Storage emulator for the blob registry tests ---
+
+AZURITE_ACCOUNT = "devstoreaccount1"
+# Azurite's well-known development key (public, documented by Microsoft; not a secret)
+AZURITE_KEY = (
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+)
+AZURITE_BIN = REPO / "node_modules" / ".bin" / "azurite-blob"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _answers(port: int) -> bool:
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+    try:
+        conn.request("GET", f"/{AZURITE_ACCOUNT}?comp=list")
+        conn.getresponse().read()  # any HTTP answer (403 without a signature) means it is up
+        return True
+    except OSError:
+        return False
+    finally:
+        conn.close()
+
+
+@pytest.fixture(scope="session")
+def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A connection string to an Azurite blob service on 127.0.0.1, started for the session."""
+    import subprocess
+    import time
+
+    if not AZURITE_BIN.exists():
+        pytest.fail(
+            f"{AZURITE_BIN} is missing: run `npm ci` in {REPO} (`make test` does it)",
+            pytrace=False,
+        )
+    root = tmp_path_factory.mktemp("azurite")
+    log = root / "azurite.log"
+    for _attempt in range(3):  # another process may take the free port before Azurite does
+        port = _free_port()
+        with open(log, "wb") as out:
+            proc = subprocess.Popen(
+                [str(AZURITE_BIN), "--blobHost", "127.0.0.1", "--blobPort", str(port),
+                 "--location", str(root / "data"), "--silent", "--disableTelemetry",
+                 "--skipApiVersionCheck", "--loose"],
+                stdout=out, stderr=subprocess.STDOUT, cwd=REPO,
+            )  # fmt: skip
+        deadline = time.monotonic() + 30
+        while proc.poll() is None and time.monotonic() < deadline and not _answers(port):
+            time.sleep(0.2)
+        if proc.poll() is None and _answers(port):
+            break
+        proc.kill()
+        proc.wait()
+    else:
+        pytest.fail(f"Azurite did not start; its log:\n{log.read_text()}", pytrace=False)
+    try:
+        yield (
+            f"DefaultEndpointsProtocol=http;AccountName={AZURITE_ACCOUNT};"
+            f"AccountKey={AZURITE_KEY};BlobEndpoint=http://127.0.0.1:{port}/{AZURITE_ACCOUNT};"
+        )
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+# --- a small feature store of the five real hubs (spring to summer 2024), for model tests ---
+
+
+def _quick_config():  # type: ignore[no-untyped-def]
+    from ercot_dart.models.base import ModelConfig
+
+    return ModelConfig(
+        threads=2, max_rounds=200, early_stopping=20, epochs=2, samples_per_epoch=3000, hidden=16
+    )
+
+
+@pytest.fixture(scope="session")
+def small_store(real_engine: Engine, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from datetime import date
+
+    from ercot_dart.features.asof import AsOfRules
+    from ercot_dart.features.pipeline import update_features
+
+    root = tmp_path_factory.mktemp("model-store")
+    update_features(
+        str(real_engine.url),
+        root / "stage",
+        root / "features",
+        AsOfRules(),
+        start=date(2024, 3, 1),
+        end=date(2024, 8, 31),
+    )
+    return root / "features"
+
+
+@pytest.fixture(scope="session")
+def request_small(small_store: Path):  # type: ignore[no-untyped-def]
+    from datetime import date
+
+    from ercot_dart.models.training import TrainRequest
+
+    return TrainRequest(
+        store=small_store,
+        train_end=date(2024, 6, 30),
+        valid_end=date(2024, 7, 31),
+        gap_days=7,
+        recent_days=10,
+        config=_quick_config(),
+    )
