@@ -262,6 +262,7 @@ def train_cmd(
     model_names: str,
     store: Path | None,
     registry_url: str | None,
+    quick: bool,
     db_url: str | None,
 ) -> None:
     """Train the models, evaluate them, export to ONNX with parity checks and register a bundle."""

@@ -36,6 +36,18 @@ class ModelConfig:
     patience: int = 2
     extra: dict[str, Any] = field(default_factory=dict)
 
+    @classmethod
+    def quick(cls, threads: int = 2) -> ModelConfig:
+        """A small LSTM and fewer boosting rounds: minutes on a laptop (the demo, the tests)."""
+        return cls(
+            threads=threads,
+            max_rounds=400,
+            early_stopping=30,
+            epochs=3,
+            samples_per_epoch=15_000,
+            hidden=32,
+        )
+
 
 class DartModel(ABC):
     """A DART regressor. ``kind`` says what input its ONNX graph takes:
