@@ -54,7 +54,8 @@ def perturb(
     sources: Sources, cutoff: pd.Timestamp, how: str, rules: AsOfRules | None = None
 ) -> Sources:
     """A copy of ``sources`` where every row published after ``cutoff`` is changed:
-    ``scale`` multiplies its values by 1000, ``shift`` moves it one day later."""
+    ``scale`` multiplies its values by 1000, ``shift`` moves it 400 days later (past the data,
+    so a moved row never collides with another row's key)."""
     rules = rules or AsOfRules()
     out = {}
     for field in dataclasses.fields(sources):
@@ -69,7 +70,7 @@ def perturb(
                 frame.loc[late, col] = frame.loc[late, col] * 1000.0
         else:
             col = TIME_COLUMNS[field.name]
-            shifted = pd.to_datetime(frame[col]) + pd.Timedelta(days=1)
+            shifted = pd.to_datetime(frame[col]) + pd.Timedelta(days=400)
             frame[col] = np.where(late, shifted, pd.to_datetime(frame[col]))
             frame[col] = pd.to_datetime(frame[col])
         out[field.name] = frame
