@@ -5,9 +5,10 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 STAMP := $(VENV)/.installed
+AZURITE := node_modules/.bin/azurite-blob
 SHARED ?= ../shared
 DEMO_START ?= 2024-01-01
-DEMO_END ?= 2024-03-31
+DEMO_END ?= 2024-12-31
 DEMO_POINTS ?= 20
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 
@@ -26,24 +27,35 @@ $(STAMP): pyproject.toml
 	$(PIP) install -q -e '.[serve,flows,train,azure,dev]'
 	touch $(STAMP)
 
+# Azurite, the Azure Storage emulator the blob registry tests run against (pinned in package-lock.json).
+$(AZURITE): package.json package-lock.json
+	@command -v npm >/dev/null || { echo "error: npm not found (install Node.js 20)"; exit 1; }
+	npm ci --no-audit --no-fund
+	touch $(AZURITE)
+
 venv: $(STAMP)
 
 demo: $(STAMP)
 	@mkdir -p data
 	$(VENV)/bin/ercot-dart synth --start $(DEMO_START) --end $(DEMO_END) --points $(DEMO_POINTS)
+	$(VENV)/bin/ercot-dart features
+	$(VENV)/bin/ercot-dart train --quick
+	$(VENV)/bin/ercot-dart models list
 	@if [ -d "$(SHARED)/data/ercot-real" ]; then \
 		$(VENV)/bin/ercot-dart import --db sqlite:///data/ercot-real.sqlite "$(SHARED)/data/ercot-real" && \
 		$(VENV)/bin/ercot-dart calibrate --db sqlite:///data/ercot.sqlite --real "$(SHARED)/data/ercot-real/public-api-2024"; \
 	else echo "($(SHARED)/data/ercot-real not found: real-data import and calibration skipped)"; fi
 	@echo
-	@echo "Demo data: data/ercot.sqlite (synthetic market), data/ercot-real.sqlite (real ERCOT files)."
-	@echo "Query it:  sqlite3 data/ercot.sqlite 'select * from dam_spp limit 5'"
+	@echo "Source tables:  data/ercot.sqlite (synthetic market), data/ercot-real.sqlite (real ERCOT files)"
+	@echo "Feature store:  data/features/month=YYYY-MM/part.parquet"
+	@echo "Model bundles:  data/registry/bundles/<bundle id>/ (ONNX models, manifest.json, metrics.json, plots)"
+	@echo "Try:  .venv/bin/ercot-dart models list   then   .venv/bin/ercot-dart models show <bundle id>"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
-test: $(STAMP) lint
+test: $(STAMP) $(AZURITE) lint
 	$(PY) -m pytest -q -n 2 --dist loadfile
 
 clean:
-	rm -rf $(VENV) data .pytest_cache
+	rm -rf $(VENV) data .pytest_cache node_modules

@@ -81,6 +81,48 @@ class Settings(BaseSettings):
         "mae",
         description="Metric on the recent test window a new bundle must not be worse at than the champion (mae, rmse, smape, sign_accuracy, r2, pnl_per_mwh).",
     )
+    # --- the scoring service (ercot-dart serve) ---
+    serve_api_key: str = Field(
+        "",
+        repr=False,
+        description="API key of POST /admin/reload (header X-API-Key); empty disables reloading. A secret: from the environment or Key Vault only.",
+    )
+    serve_feature_store: Path | None = Field(
+        None,
+        description="Feature store the service reads the LSTM's earlier hours from; empty: none (requests carry them).",
+    )
+    serve_history_days: int = Field(
+        3,
+        ge=1,
+        description="Days at the end of serve_feature_store kept in memory; older hours are read from disk when asked for.",
+    )
+    serve_store_refresh_seconds: float = Field(
+        60.0,
+        gt=0,
+        description="How often the service looks for new rows in serve_feature_store (seconds).",
+    )
+    serve_max_rows: int = Field(
+        10_000,
+        gt=0,
+        description="Most rows (and, separately, history rows) one POST /score may carry.",
+    )
+    serve_max_body_bytes: int = Field(
+        64 * 1024 * 1024,
+        gt=0,
+        description="Largest request body the service reads (bytes); larger ones get 413.",
+    )
+    serve_cache_dir: Path | None = Field(
+        None,
+        description="Folder the service fetches bundles into from the registry; empty means <data_dir>/serve-cache.",
+    )
+    serve_threads: int = Field(
+        1, gt=0, description="onnxruntime threads per model session of the scoring service."
+    )
+    serve_log_level: str = Field(
+        "INFO",
+        pattern="^(DEBUG|INFO|WARNING|ERROR)$",
+        description="Level of the service's JSON logs (one access line per request at INFO).",
+    )
     synth_seed: int = Field(7, description="Default seed of the synthetic market.")
     synth_points: int = Field(
         20, gt=0, description="Default number of synthetic settlement points."
@@ -125,6 +167,11 @@ class Settings(BaseSettings):
     def registry_root(self) -> Path:
         """Local folder used as the model registry."""
         return self.registry_dir or self.data_dir / "registry"
+
+    @property
+    def serve_cache_root(self) -> Path:
+        """Folder the scoring service fetches bundles into."""
+        return self.serve_cache_dir or self.data_dir / "serve-cache"
 
 
 @lru_cache(maxsize=1)

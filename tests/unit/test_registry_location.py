@@ -62,3 +62,10 @@ def test_the_registry_and_its_cli_import_neither_azure_nor_prefect() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
     assert out.stdout.strip() == "[]", out.stderr
+
+
+def test_an_https_url_uses_the_account_and_a_managed_identity() -> None:
+    url = "https://dartprod.blob.core.windows.net/registry/dart"
+    registry = open_registry(Settings(), url)
+    assert registry.container.account_name == "dartprod"  # type: ignore[attr-defined]
+    assert registry.location == "azure://dartprod/registry/dart/"

@@ -1,0 +1,133 @@
+"""``ercot-dart models list|show|promote|rollback``: the model registry from the command line.
+
+Each command prints a one-line summary on success and exits 1 with one clear message on bad
+input (unknown bundle, empty registry, no previous champion).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import click
+
+from ercot_dart.registry.base import Registry
+from ercot_dart.registry.bundle import BundleError
+from ercot_dart.registry.champion import RegistryError
+
+registry_option = click.option(
+    "--registry",
+    "location",
+    default=None,
+    metavar="URL_OR_PATH",
+    help="Registry folder, azure://<container>/<prefix> or https://... (default: from settings).",
+)
+
+
+def _fail(message: str) -> None:
+    click.echo(f"error: {message}", err=True)
+    sys.exit(1)
+
+
+@contextmanager
+def _registry(location: str | None) -> Iterator[Registry]:
+    """The registry, with registry errors turned into one message and exit status 1."""
+    from ercot_dart.registry.location import open_registry
+
+    try:
+        yield open_registry(location=location)
+    except (BundleError, RegistryError) as exc:  # both ValueErrors with a readable message
+        _fail(str(exc))
+    except Exception as exc:
+        if not type(exc).__module__.startswith("azure."):
+            raise
+        # authentication, network, permissions: the first line of the service's message says it
+        _fail(f"Azure Storage: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
+
+
+def _metric(summary: dict[str, Any], part: str) -> str:
+    value = summary["metrics"].get(part, {}).get("mae")
+    return "-" if value is None else f"{value:.3f}"
+
+
+def _window(window: Any) -> str:
+    if isinstance(window, dict):
+        return " ".join(f"{k}={_window(v)}" for k, v in window.items())
+    if isinstance(window, list | tuple):
+        return "..".join(map(str, window))
+    return "-" if window is None else str(window)
+
+
+@click.group("models")
+def models() -> None:
+    """The model registry: published bundles and the champion."""
+
+
+@models.command("list")
+@registry_option
+@click.option("--json", "as_json", is_flag=True, help="Print the summaries as JSON.")
+def list_cmd(location: str | None, as_json: bool) -> None:
+    """List published bundles, oldest first; * marks the champion."""
+    with _registry(location) as registry:
+        rows = registry.list()
+        if not rows:
+            _fail(f"the registry {registry.location} has no bundles (train one: ercot-dart train)")
+        if as_json:
+            click.echo(json.dumps(rows, indent=2))
+            return
+        click.echo(
+            f"  {'bundle':<34} {'created (UTC)':<21} {'test MAE':>9} {'recent MAE':>11}  window"
+        )
+        for r in rows:
+            mark = "*" if r["is_champion"] else " "
+            click.echo(
+                f"{mark} {r['bundle_id']:<34} {r['created_at']:<21} {_metric(r, 'test'):>9} "
+                f"{_metric(r, 'recent'):>11}  {_window(r['training_window'])}"
+            )
+        champion = next((r["bundle_id"] for r in rows if r["is_champion"]), "none")
+        click.echo(f"{len(rows)} bundle(s) in {registry.location}; champion {champion}")
+
+
+@models.command("show")
+@click.argument("bundle_id")
+@registry_option
+@click.option("--json", "as_json", is_flag=True, help="Print the manifest as compact JSON.")
+def show_cmd(bundle_id: str, location: str | None, as_json: bool) -> None:
+    """Print a bundle's manifest."""
+    with _registry(location) as registry:
+        manifest = registry.manifest(bundle_id)
+        click.echo(json.dumps(manifest, indent=None if as_json else 2))
+
+
+@models.command("promote")
+@click.argument("bundle_id")
+@click.option("--reason", default="manual promotion", show_default=True, help="Logged in history.")
+@registry_option
+def promote_cmd(bundle_id: str, reason: str, location: str | None) -> None:
+    """Make a published bundle the champion."""
+
+    def promote(registry: Registry) -> str:
+        registry.promote(bundle_id, reason)
+        return bundle_id
+
+    _change(location, promote, "promoted")
+
+
+@models.command("rollback")
+@registry_option
+def rollback_cmd(location: str | None) -> None:
+    """Make the previous champion the champion again."""
+    _change(location, lambda r: r.rollback(), "rolled back to")
+
+
+def _change(location: str | None, apply: Callable[[Registry], str], verb: str) -> None:
+    with _registry(location) as registry:
+        before = registry.champion()
+        after = apply(registry)
+        if before == after:
+            click.echo(f"{after} is already the champion in {registry.location}")
+        else:
+            click.echo(f"{verb} {after} (was {before or 'none'}) in {registry.location}")
