@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+
+from ercot_dart.atomic import replacing
 
 MANIFEST = "manifest.json"
 REQUIRED_KEYS = (
@@ -56,23 +54,6 @@ def check_name(name: str, what: str) -> str:
             "starting with a letter or digit)"
         )
     return name
-
-
-@contextmanager
-def replacing(path: Path) -> Iterator[Path]:
-    """Yield a hidden temporary path beside ``path``; on success move it onto ``path``.
-
-    ``ercot_dart.stage.layout`` has the same helper, but importing the stage package costs
-    seconds (pandas, pyarrow, SQLAlchemy), too much for the registry CLI and the scoring service.
-    """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def dumps_manifest(manifest: dict[str, Any]) -> bytes:

@@ -12,11 +12,12 @@ partial one. Names starting with ``.`` or ``_`` are skipped by pyarrow datasets 
 from __future__ import annotations
 
 import os
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
+
+from ercot_dart.atomic import replacing, temp_path, write_text_atomically
+
+__all__ = ["replacing", "temp_path", "write_text_atomically"]
 
 PART = "part.parquet"
 MANIFEST = "_manifest.json"
@@ -53,26 +54,3 @@ def day_dirs(stage_dir: Path, table: str) -> dict[date, Path]:
                 if part.is_file():
                     out[date.fromisoformat(entry.name.removeprefix(_DAY_PREFIX))] = part
     return out
-
-
-def temp_path(path: Path) -> Path:
-    """A unique hidden name beside ``path`` to build it under (creates the folder)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
-
-
-@contextmanager
-def replacing(path: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; on success move it onto ``path``, else delete it."""
-    tmp = temp_path(path)
-    try:
-        yield tmp
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-
-
-def write_text_atomically(path: Path, text: str) -> None:
-    with replacing(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")
