@@ -263,6 +263,7 @@ def train_cmd(
     store: Path | None,
     registry_url: str | None,
     quick: bool,
+    search_seconds: float,
     db_url: str | None,
 ) -> None:
     """Train the models, evaluate them, export to ONNX with parity checks and register a bundle."""
@@ -289,7 +290,10 @@ def train_cmd(
         test_end=test_end,
         gap_days=gap_days,
         models=names,
-        config=ModelConfig(threads=settings.train_threads),
+        config=ModelConfig.quick(settings.train_threads)
+        if quick
+        else ModelConfig(threads=settings.train_threads),
+        search_seconds=search_seconds,
     )
     try:
         registry = open_registry(settings, registry_url)

@@ -75,7 +75,8 @@ class Preprocessor:
     def standardize(self, matrix: np.ndarray) -> np.ndarray:
         """Z-scores of a tree matrix (rows, columns) or a window stack (..., columns), NaN → 0."""
         z = (matrix - np.asarray(self.means, "float32")) / np.asarray(self.stds, "float32")
-        return np.nan_to_num(z, nan=0.0, posinf=0.0, neginf=0.0).astype("float32")
+        z[~np.isfinite(z)] = 0.0  # a fresh array; np.nan_to_num costs ~50 µs a call on one row
+        return z.astype("float32", copy=False)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -55,6 +55,8 @@ class TrainRequest:
     models: list[str] = field(default_factory=lambda: list(MODEL_NAMES))
     config: ModelConfig = field(default_factory=ModelConfig)
     start: date | None = None
+    search_seconds: float = 0.0
+    """Time budget per model of the hyper-parameter search on the validation split (0: off)."""
 
 
 @dataclass
@@ -101,8 +103,14 @@ def prepare(
 
 
 def fit(name: str, prepared: Prepared) -> DartModel:
-    """Train one model on the train split, early-stopping on valid."""
-    model = model_class(name)(prepared.request.config)
+    """Train one model on the train split, early-stopping on valid (after a time-bounded
+    hyper-parameter search when the request asks for one)."""
+    request = prepared.request
+    if request.search_seconds > 0:
+        from ercot_dart.models.search import search
+
+        return search(name, request.config, prepared.train, prepared.valid, request.search_seconds)
+    model = model_class(name)(request.config)
     model.fit(prepared.train, prepared.valid)
     return model
 

@@ -131,3 +131,25 @@ def test_splits_leave_a_gap_and_refuse_impossible_boundaries():
         plan_split(days, train_end=date(2024, 5, 1), valid_end=date(2024, 5, 20), gap_days=40)
     with pytest.raises(SplitError, match="train end"):
         plan_split(days, train_end=date(2024, 6, 1), valid_end=date(2024, 5, 1))
+
+
+def test_the_hyperparameter_search_stays_within_its_budget_and_keeps_the_best(request_small):
+    from dataclasses import replace
+
+    from ercot_dart.models.search import search
+
+    prepared = prepare(replace(request_small, models=["lightgbm"]))
+    ticks = iter(range(1000))
+
+    def clock() -> float:  # every call advances a fake second: a trial "takes" 2 s
+        return float(next(ticks))
+
+    config = replace(request_small.config, max_rounds=40)
+    model = search(
+        "lightgbm", config, prepared.train, prepared.valid, budget_seconds=7.0, clock=clock
+    )
+    trials = model.info["search"]["trials"]
+    assert len(trials) == 3  # at 2, 4 and 6 s; 1 s left then, less than the slowest trial
+    assert trials[0]["num_leaves"] == config.num_leaves  # the default configuration first
+    mae = float(np.mean(np.abs(model.predict(prepared.valid) - prepared.valid.y)))
+    assert mae == pytest.approx(min(t["valid_mae"] for t in trials))
