@@ -15,7 +15,8 @@ import argparse
 import json
 import tempfile
 import time
-from datetime import date, time as clock
+from datetime import date
+from datetime import time as clock
 from pathlib import Path
 
 from ercot_dart.db.engine import make_engine
