@@ -253,6 +253,14 @@ def features_cmd(
     default=None,
     help="Registry folder or URL (default from settings).",
 )
+@click.option("--quick", is_flag=True, help="A small LSTM and fewer boosting rounds (the demo).")
+@click.option(
+    "--search-seconds",
+    type=click.FloatRange(min=0),
+    default=0,
+    show_default=True,
+    help="Time budget per model of a hyper-parameter search on the validation split (0: off).",
+)
 @db_option
 def train_cmd(
     train_end: date | None,
