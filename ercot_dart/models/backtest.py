@@ -18,13 +18,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from ercot_dart.ercot.timeconv import utc_to_hour_ending
 from ercot_dart.features.asof import local_day
 from ercot_dart.features.store import read_features
 from ercot_dart.models.data import SplitDays
 from ercot_dart.models.metrics import metrics
 from ercot_dart.models.training import TrainRequest, evaluate, fit, prepare
-from inference.scoring import PREDICTION_COLUMNS
+from inference.scoring import to_predictions
 
 
 class BacktestError(ValueError):
@@ -94,7 +93,7 @@ def run_backtest(
         evaluation = evaluate(prepared, models)
         scored = evaluation.test_frame
         bundle_id = f"backtest-{lo:%Y%m%d}"
-        preds.append(_prediction_rows(scored, [*models, "ensemble"], bundle_id))
+        preds.append(to_predictions(scored, bundle_id, list(models)))
         rows_out.append(
             {
                 "window": [str(lo), str(hi)],
@@ -106,29 +105,6 @@ def run_backtest(
         raise BacktestError(f"no labelled rows between {start} and {end}")
     out = pd.concat(preds, ignore_index=True)
     return Backtest(out, rows_out, _overall(out, frame))
-
-
-def _prediction_rows(scored: pd.DataFrame, models: list[str], bundle_id: str) -> pd.DataFrame:
-    native = utc_to_hour_ending(pd.DatetimeIndex(scored["interval_start_utc"]))
-    parts = []
-    for model in models:
-        parts.append(
-            pd.DataFrame(
-                {
-                    "issue_time_utc": scored["issue_time_utc"].to_numpy(),
-                    "settlement_point": scored["settlement_point"].to_numpy(),
-                    "interval_start_utc": scored["interval_start_utc"].to_numpy(),
-                    "hour_ending_local": native["hour_ending"].to_numpy(),
-                    "dst_flag": native["dst_flag"].to_numpy(),
-                    "model": model,
-                    "prediction": scored[model].to_numpy("float64"),
-                    "p10": scored[f"{model}_p10"].to_numpy("float64"),
-                    "p90": scored[f"{model}_p90"].to_numpy("float64"),
-                    "bundle_id": bundle_id,
-                }
-            )
-        )
-    return pd.concat(parts, ignore_index=True)[PREDICTION_COLUMNS]
 
 
 def _overall(predictions: pd.DataFrame, frame: pd.DataFrame) -> dict[str, dict[str, float]]:
