@@ -15,10 +15,12 @@ from ercot_dart.ercot.vocab import SourceTable
 from ercot_dart.features import melt
 from ercot_dart.features.asof import AsOfRules, at_local, local_day, training_issue_time, utc_ns
 from ercot_dart.features.calendar import POINT_TYPE_CODES, calendar_features
+from ercot_dart.features.codes import Frame, is_empty, sorted_codes
 from ercot_dart.features.grid import HourGrid
-from ercot_dart.features.hourly import hourly_prices
+from ercot_dart.features.hourly import hourly_prices_coded, point_types
 from ercot_dart.features.prices import PricePanel, price_features
 from ercot_dart.features.system import (
+    USED,
     as_features,
     error_features,
     forecast_features,
@@ -37,11 +39,12 @@ class MissingSourceError(ValueError):
 
 @dataclass
 class Sources:
-    """Raw rows of the nine source tables (columns as in ``ercot_dart.db.tables``); None = absent."""
+    """Raw rows of the nine source tables (columns as in ``ercot_dart.db.tables``); None = absent.
+    The price tables may also be arrow tables (as the stage holds them)."""
 
-    dam_spp: pd.DataFrame | None = None
-    rtm_spp: pd.DataFrame | None = None
-    sced_lmp: pd.DataFrame | None = None
+    dam_spp: Frame | None = None
+    rtm_spp: Frame | None = None
+    sced_lmp: Frame | None = None
     sced_system_lambda: pd.DataFrame | None = None
     load_forecast: pd.DataFrame | None = None
     actual_load: pd.DataFrame | None = None
@@ -51,11 +54,7 @@ class Sources:
 
     def missing(self) -> list[str]:
         """Names of the absent (or empty) sources."""
-        return [t.value for t in SourceTable if _empty(getattr(self, t.value))]
-
-
-def _empty(frame: pd.DataFrame | None) -> bool:
-    return frame is None or frame.empty
+        return [t.value for t in SourceTable if is_empty(getattr(self, t.value))]
 
 
 @dataclass
@@ -71,6 +70,8 @@ class Prepared:
     as_prices: pd.DataFrame | None = None
     lam: pd.DataFrame | None = None
     missing: list[str] = field(default_factory=list)
+    point_code: np.ndarray | None = None
+    """Each price row's index into ``point_type.index`` (the sorted point names)."""
 
 
 def require_prices(missing: list[str]) -> None:
@@ -94,19 +95,27 @@ def prepare(sources: Sources, prices: pd.DataFrame | None = None) -> Prepared:
         require_prices(sources.missing())
         prices = hourly_point_prices(sources)
     missing = [m for m in sources.missing() if prices.empty or m not in PRICE_TABLES]
-    points = np.unique(prices["settlement_point"].to_numpy(str))
-    types = prices.drop_duplicates("settlement_point", keep="last").set_index("settlement_point")
+    points, codes = sorted_codes(prices["settlement_point"])
+    last = np.full(len(points), -1)
+    np.maximum.at(last, codes, np.arange(len(codes)))  # each point's last row
+    point_type = pd.Series(
+        prices["point_type"].take(last).to_numpy() if len(points) else [],
+        index=pd.Index(points, name="settlement_point"),
+        name="point_type",
+        dtype=prices["point_type"].dtype,
+    )
 
     def maybe(frame, fn, *args):  # type: ignore[no-untyped-def]
-        return None if _empty(frame) else fn(frame, *args)
+        return None if is_empty(frame) else fn(frame, *args)
 
     return Prepared(
         prices=prices,
-        point_type=types["point_type"].reindex(points),
-        load_fc=maybe(sources.load_forecast, melt.load_forecast_long),
-        actual_load=maybe(sources.actual_load, melt.actual_load_long),
-        wind=maybe(sources.wind_power, melt.renewable_long, "wind"),
-        solar=maybe(sources.solar_power, melt.renewable_long, "solar"),
+        point_type=point_type,
+        point_code=codes,
+        load_fc=maybe(sources.load_forecast, melt.load_forecast_long, USED["load_forecast"]),
+        actual_load=maybe(sources.actual_load, melt.actual_load_long, USED["actual_load"]),
+        wind=maybe(sources.wind_power, melt.renewable_long, "wind", USED["wind_power"]),
+        solar=maybe(sources.solar_power, melt.renewable_long, "solar", USED["solar_power"]),
         as_prices=maybe(sources.dam_as_prices, melt.as_prices_long),
         lam=maybe(sources.sced_system_lambda, melt.system_lambda),
         missing=missing,
@@ -117,14 +126,11 @@ PRICE_TABLES = ("dam_spp", "rtm_spp", "sced_lmp")
 
 
 def hourly_point_prices(sources: Sources) -> pd.DataFrame:
-    """:func:`hourly_prices` of the sources, with each point's ``point_type``."""
-    empty = pd.DataFrame()
-    rtm = empty if _empty(sources.rtm_spp) else sources.rtm_spp
-    sced = empty if _empty(sources.sced_lmp) else sources.sced_lmp
-    prices = hourly_prices(sources.dam_spp, rtm, sced)
-    points = np.unique(prices["settlement_point"].to_numpy(str))
-    types = melt.point_types(sources.rtm_spp, points)
-    prices["point_type"] = types.reindex(prices["settlement_point"]).to_numpy()
+    """:func:`~ercot_dart.features.hourly.hourly_prices` of the sources, with each point's
+    ``point_type``."""
+    coded = hourly_prices_coded(sources.dam_spp, sources.rtm_spp, sources.sced_lmp)
+    prices = coded.frame()
+    prices["point_type"] = point_types(sources.rtm_spp, coded.names)[coded.point]
     return prices
 
 
@@ -166,19 +172,33 @@ def build_features(prepared: Prepared, rows: pd.DataFrame, rules: AsOfRules) -> 
     Returns the promised columns (``settlement_point``, ``interval_start_utc``,
     ``issue_time_utc``, ``dart``) followed by the features (float32), sorted by point and hour.
     """
-    rows = rows.sort_values(KEY, ignore_index=True)
-    rows["interval_start_utc"] = utc_ns(rows["interval_start_utc"])
-    rows["issue_time_utc"] = utc_ns(rows["issue_time_utc"])
+    rows = sort_rows(rows)
     if rows.empty:
         raise ValueError("no rows to build features for")
-    first = min(rows["interval_start_utc"].min(), rows["issue_time_utc"].min()) - HISTORY
-    grid = HourGrid.spanning(first, rows["interval_start_utc"].max())
+    start = rows["interval_start_utc"]
+    first = min(start.min(), rows["issue_time_utc"].min()) - HISTORY
+    grid = HourGrid.spanning(first, start.max())
     prices = prepared.prices
-    window = prices["interval_start_utc"].between(grid.t0, grid.hours[-1])
-    panel = PricePanel.build(prices.loc[window], grid, rules)
-    rows = rows[rows["settlement_point"].isin(panel.points)].reset_index(drop=True)
+    if prepared.point_code is None:
+        names, codes = sorted_codes(prices["settlement_point"])
+    else:
+        names, codes = prepared.point_type.index.to_numpy(), prepared.point_code
+    window = prices["interval_start_utc"].between(grid.t0, grid.hours[-1]).to_numpy()
+    panel = PricePanel.build(prices, grid, rules, names, codes, window)
+    p = panel.lookup(rows["settlement_point"])
+    if (p < 0).any():
+        rows, p = rows.loc[p >= 0].reset_index(drop=True), p[p >= 0]
 
-    keys = rows[["interval_start_utc", "issue_time_utc"]].drop_duplicates().reset_index(drop=True)
+    h = grid.index(rows["interval_start_utc"])
+    if panel.unique:
+        dart = panel.dart[h, p]
+    else:  # a point and hour twice in the prices: each of them makes a row
+        target = prices.loc[window, [*KEY, "dart"]]
+        rows = rows.merge(target, on=KEY, how="left")
+        dart = rows.pop("dart").to_numpy()
+        p, h = panel.lookup(rows["settlement_point"]), grid.index(rows["interval_start_utc"])
+    # what depends only on the hour and the issue time is computed once per distinct pair
+    keys, which = distinct_pairs(rows["interval_start_utc"], rows["issue_time_utc"])
     system = pd.concat(
         [
             forecast_features(keys, prepared.load_fc, prepared.wind, prepared.solar),
@@ -196,22 +216,52 @@ def build_features(prepared: Prepared, rows: pd.DataFrame, rules: AsOfRules) -> 
         ],
         axis=1,
     ).astype("float32")
-    system[["interval_start_utc", "issue_time_utc"]] = keys
-    target = prices.loc[window, [*KEY, "dart"]]
-    out = rows.merge(target, on=KEY, how="left")
     point_code = prepared.point_type.map(POINT_TYPE_CODES).fillna(4).astype("float32")
-    features = pd.concat(
-        [
-            price_features(panel, rows, rules),
-            calendar_features(rows),
-            pd.DataFrame({"point_type": point_code.reindex(rows["settlement_point"]).to_numpy()}),
-        ],
-        axis=1,
+    point_code = point_code.reindex(panel.points).to_numpy()
+    features: dict[str, np.ndarray] = price_features(panel, rows, rules, h=h, p=p)
+    features.update({c: v.to_numpy()[which] for c, v in calendar_features(keys).items()})
+    features["point_type"] = point_code[p]
+    features.update({c: v.to_numpy()[which] for c, v in system.items()})
+    # one float32 block, filled in place: no copy when the frame is made or written
+    block = np.empty((len(features), len(rows)), dtype="float32")
+    for i, values in enumerate(features.values()):
+        block[i] = values
+    ids = pd.DataFrame(
+        {
+            "settlement_point": rows["settlement_point"].array,
+            "interval_start_utc": rows["interval_start_utc"].array,
+            "issue_time_utc": rows["issue_time_utc"].array,
+            "dart": np.asarray(dart, dtype="float64"),
+        }
     )
-    out = pd.concat([out[ID_COLUMNS], features], axis=1)
-    out = out.merge(system, on=["interval_start_utc", "issue_time_utc"], how="left")
-    out["dart"] = out["dart"].astype("float64")
-    return out
+    return pd.concat([ids, pd.DataFrame(block.T, columns=list(features), copy=False)], axis=1)
+
+
+def sort_rows(rows: pd.DataFrame) -> pd.DataFrame:
+    """``rows`` sorted by point and hour (stable), times as ns UTC, index 0..n-1."""
+    rows = rows.reset_index(drop=True)
+    rows["interval_start_utc"] = utc_ns(rows["interval_start_utc"])
+    rows["issue_time_utc"] = utc_ns(rows["issue_time_utc"])
+    _, codes = sorted_codes(rows["settlement_point"])
+    order = np.lexsort((rows["interval_start_utc"].array.asi8, codes))
+    if (np.diff(order) != 1).any():
+        rows = rows.take(order).reset_index(drop=True)
+    return rows
+
+
+def distinct_pairs(start: pd.Series, issue: pd.Series) -> tuple[pd.DataFrame, np.ndarray]:
+    """The distinct (interval_start_utc, issue_time_utc) pairs in order of first appearance,
+    and each row's index into them."""
+    a, a_values = pd.factorize(start)
+    b, b_values = pd.factorize(issue)
+    pair, first = pd.factorize(a.astype("int64") * max(len(b_values), 1) + b)
+    keys = pd.DataFrame(
+        {
+            "interval_start_utc": a_values.take(first // max(len(b_values), 1)),
+            "issue_time_utc": b_values.take(first % max(len(b_values), 1)),
+        }
+    )
+    return keys, pair
 
 
 def feature_columns(frame: pd.DataFrame) -> list[str]:

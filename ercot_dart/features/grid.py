@@ -50,29 +50,6 @@ class HourGrid:
         return pd.date_range(self.t0, periods=self.n, freq="h").as_unit("ns")
 
 
-def dense(
-    grid: HourGrid,
-    points: np.ndarray,
-    point_codes: np.ndarray,
-    utc: pd.Series,
-    values: np.ndarray,
-) -> np.ndarray:
-    """Values laid on the grid: array of shape (hours, points), NaN where there is none.
-
-    Args:
-        grid: the hour axis.
-        points: the settlement point names (columns), sorted.
-        point_codes: each value's column index into ``points``.
-        utc: each value's UTC hour start.
-        values: the values.
-    """
-    out = np.full((grid.n, len(points)), np.nan)
-    t = grid.index(utc)
-    inside = (t >= 0) & (t < grid.n)
-    out[t[inside], point_codes[inside]] = values[inside]
-    return out
-
-
 def gather(table: np.ndarray, t: np.ndarray, p: np.ndarray | None = None) -> np.ndarray:
     """``table[t, p]`` (or ``table[t]`` for a 1-D series), NaN where ``t`` is off the grid."""
     inside = (t >= 0) & (t < table.shape[0])
@@ -117,12 +94,11 @@ def window_stats(
         ok = known >= max(1, window // 4)
         if not ok.any():
             continue
-        cols = w[:, ok]
+        cols = w if ok.all() else w[:, ok]
         with quiet():
-            out["mean"][i, ok] = np.nanmean(cols, axis=0)
-            out["std"][i, ok] = np.nanstd(cols, axis=0)
-            out["min"][i, ok] = np.nanmin(cols, axis=0)
-            out["max"][i, ok] = np.nanmax(cols, axis=0)
+            out["mean"][i, ok], out["std"][i, ok] = _nan_mean_std(cols)
+            out["min"][i, ok] = np.fmin.reduce(cols, axis=0)
+            out["max"][i, ok] = np.fmax.reduce(cols, axis=0)
             if quantiles:
                 for q, values in zip(
                     quantiles, _quantiles(cols, known[ok], quantiles), strict=True
@@ -132,6 +108,22 @@ def window_stats(
                 out["spikes_pos"][i, ok] = (cols > spike).sum(axis=0)
                 out["spikes_neg"][i, ok] = (cols < -spike).sum(axis=0)
     return out
+
+
+def _nan_mean_std(cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.nanmean`` and ``np.nanstd`` down the columns, the same operations in the same order
+    (so the same numbers), sharing the NaN mask, the count and the sum."""
+    missing = np.isnan(cols)
+    values = np.array(cols, copy=True)
+    np.copyto(values, 0.0, where=missing)
+    count = np.sum(~missing, axis=0, dtype=np.intp)
+    mean = np.divide(np.sum(values, axis=0), count)
+    np.subtract(values, mean, out=values)
+    np.copyto(values, 0.0, where=missing)
+    np.multiply(values, values, out=values)
+    var = np.divide(np.sum(values, axis=0), count)
+    var[count <= 0] = np.nan
+    return mean, np.sqrt(var)
 
 
 def _quantiles(cols: np.ndarray, known: np.ndarray, levels: tuple[float, ...]) -> list[np.ndarray]:
@@ -149,4 +141,17 @@ def _quantiles(cols: np.ndarray, known: np.ndarray, levels: tuple[float, ...]) -
         a = np.take_along_axis(ordered, lo[None, :], axis=0)[0]
         b = np.take_along_axis(ordered, hi[None, :], axis=0)[0]
         out.append(a + (b - a) * frac)
+    return out
+
+
+def nanmedian_rows(values: np.ndarray) -> np.ndarray:
+    """``np.nanmedian(values, axis=1)``, the same numbers, for many short rows at once: one
+    sort, then the middle value (odd count) or the mean of the two middle values (even)."""
+    ordered = np.sort(values, axis=1)  # NaN sort last
+    known = (~np.isnan(values)).sum(axis=1)
+    rows = np.arange(len(values))
+    lo = ordered[rows, np.maximum((known - 1) // 2, 0)]
+    hi = ordered[rows, np.maximum(known // 2, 0)] if values.shape[1] else lo
+    out = np.where(known % 2 == 1, lo, (lo + hi) / 2)
+    out[known == 0] = np.nan
     return out

@@ -6,48 +6,57 @@ use (``InUseFlag = Y``) is kept. Posting times become UTC (see ``timeconv.posted
 
 from __future__ import annotations
 
-import numpy as np
+from collections.abc import Sequence
+
 import pandas as pd
 
 from ercot_dart.db.tables import ACTUAL_LOAD_ZONES, LOAD_FORECAST_ZONES, SOLAR_COLUMNS, WIND_COLUMNS
-from ercot_dart.ercot.timeconv import hour_ending_to_utc, posted_to_utc, sced_to_utc
+from ercot_dart.ercot.timeconv import posted_to_utc, sced_to_utc
 from ercot_dart.features.asof import utc_ns
-from ercot_dart.features.hourly import _flag, _hours, as_day
+from ercot_dart.features.codes import day_numbers, flag_of, flags, hour_endings
+from ercot_dart.features.native import native_to_utc
 
 LONG = ["posted_utc", "interval_start_utc", "series", "value"]
 
 
 def _utc(frame: pd.DataFrame, date: str, hour: str) -> pd.Series:
-    return utc_ns(
-        hour_ending_to_utc(
-            as_day(frame[date]), pd.Series(_hours(frame[hour])), pd.Series(_flag(frame["DSTFlag"]))
-        )
+    """UTC start of each row's (date, hour ending, DSTFlag), converted once per distinct hour."""
+    utc = native_to_utc(
+        day_numbers(frame, date), hour_endings(frame, hour), flags(frame, "DSTFlag")
     )
+    return pd.Series(pd.DatetimeIndex(utc).tz_localize("UTC"), index=frame.index)
 
 
-def _melt(frame: pd.DataFrame, columns: list[str], keys: dict[str, pd.Series]) -> pd.DataFrame:
+def _melt(frame: pd.DataFrame, columns: Sequence[str], keys: dict[str, pd.Series]) -> pd.DataFrame:
     present = [c for c in columns if c in frame.columns and frame[c].notna().any()]
-    base = pd.DataFrame({k: v.to_numpy() for k, v in keys.items()})
+    base = pd.DataFrame({k: v.array for k, v in keys.items()})
     wide = pd.concat([base, frame[present].reset_index(drop=True).astype("float64")], axis=1)
     wide = wide.dropna(subset=list(keys))
     long = wide.melt(id_vars=list(keys), value_vars=present, var_name="series", value_name="value")
     return long.dropna(subset=["value"]).reset_index(drop=True)
 
 
-def load_forecast_long(raw: pd.DataFrame) -> pd.DataFrame:
-    """``load_forecast`` → (posted_utc, interval_start_utc, series=zone, value MW), model in use only."""
-    raw = raw.loc[_flag(raw["InUseFlag"])].reset_index(drop=True)
+def load_forecast_long(
+    raw: pd.DataFrame, columns: Sequence[str] = LOAD_FORECAST_ZONES
+) -> pd.DataFrame:
+    """``load_forecast`` → (posted_utc, interval_start_utc, series=zone, value MW), model in use
+    only; ``columns``: the zones to keep."""
+    raw = raw.loc[flag_of(raw["InUseFlag"])].reset_index(drop=True)
     keys = {
         "posted_utc": utc_ns(posted_to_utc(raw["PostedDatetime"])),
         "interval_start_utc": _utc(raw, "DeliveryDate", "HourEnding"),
     }
-    return _melt(raw, list(LOAD_FORECAST_ZONES), keys)
+    return _melt(raw, columns, keys)
 
 
-def renewable_long(raw: pd.DataFrame, kind: str) -> pd.DataFrame:
-    """``wind_power`` / ``solar_power`` → (posted_utc, interval_start_utc, series=column, value MW)."""
+def renewable_long(
+    raw: pd.DataFrame, kind: str, columns: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """``wind_power`` / ``solar_power`` → (posted_utc, interval_start_utc, series=column, value MW);
+    ``columns``: the measures to keep (default all)."""
     raw = raw.reset_index(drop=True)
-    columns = list(WIND_COLUMNS if kind == "wind" else SOLAR_COLUMNS)
+    if columns is None:
+        columns = WIND_COLUMNS if kind == "wind" else SOLAR_COLUMNS
     keys = {
         "posted_utc": utc_ns(posted_to_utc(raw["PostedDatetime"])),
         "interval_start_utc": _utc(raw, "DELIVERY_DATE", "HOUR_ENDING"),
@@ -55,11 +64,11 @@ def renewable_long(raw: pd.DataFrame, kind: str) -> pd.DataFrame:
     return _melt(raw, columns, keys)
 
 
-def actual_load_long(raw: pd.DataFrame) -> pd.DataFrame:
-    """``actual_load`` → (interval_start_utc, series=zone, value MW)."""
+def actual_load_long(raw: pd.DataFrame, columns: Sequence[str] = ACTUAL_LOAD_ZONES) -> pd.DataFrame:
+    """``actual_load`` → (interval_start_utc, series=zone, value MW); ``columns``: the zones."""
     raw = raw.reset_index(drop=True)
     keys = {"interval_start_utc": _utc(raw, "OperDay", "HourEnding")}
-    return _melt(raw, list(ACTUAL_LOAD_ZONES), keys)
+    return _melt(raw, columns, keys)
 
 
 def as_prices_long(raw: pd.DataFrame) -> pd.DataFrame:
@@ -67,7 +76,7 @@ def as_prices_long(raw: pd.DataFrame) -> pd.DataFrame:
     raw = raw.reset_index(drop=True)
     return pd.DataFrame(
         {
-            "interval_start_utc": _utc(raw, "DeliveryDate", "HourEnding").to_numpy(),
+            "interval_start_utc": _utc(raw, "DeliveryDate", "HourEnding").array,
             "series": raw["AncillaryType"].astype(str).str.strip().str.upper().to_numpy(),
             "value": raw["MCPC"].astype("float64").to_numpy(),
         }
@@ -81,25 +90,7 @@ def system_lambda(raw: pd.DataFrame) -> pd.DataFrame:
     if "UncappedSystemLambda" in raw.columns:
         value = value.fillna(raw["UncappedSystemLambda"].astype("float64"))
     utc = sced_to_utc(
-        pd.to_datetime(raw["SCEDTimeStamp"]), pd.Series(_flag(raw["RepeatedHourFlag"]))
+        pd.to_datetime(raw["SCEDTimeStamp"]), pd.Series(flag_of(raw["RepeatedHourFlag"]))
     )
     out = pd.DataFrame({"sced_utc": utc_ns(utc).to_numpy(), "value": value.to_numpy()})
     return out.dropna().sort_values("sced_utc", ignore_index=True)
-
-
-def point_types(rtm: pd.DataFrame | None, points: np.ndarray) -> pd.Series:
-    """Settlement point type per name: from ``rtm_spp`` where present, else from the name
-    (``HB_`` hub, ``LZ_`` load zone, otherwise resource node)."""
-    known: dict[str, str] = {}
-    if rtm is not None and not rtm.empty:
-        pairs = rtm[["SettlementPointName", "SettlementPointType"]].drop_duplicates()
-        for name, kind in pairs.itertuples(index=False):
-            if name not in known or kind in ("LZ", "LZ_DC"):
-                known[str(name)] = str(kind).strip()
-    guess = [
-        "HU" if n.startswith("HB_") else "LZ" if n.startswith("LZ_") else "RN"
-        for n in map(str, points)
-    ]
-    return pd.Series(
-        [known.get(str(n), g) for n, g in zip(points, guess, strict=True)], index=points
-    )

@@ -15,7 +15,8 @@ import numpy as np
 import pandas as pd
 
 from ercot_dart.features.asof import AsOfRules, at_local, dam_published, local_day, rt_cutoff
-from ercot_dart.features.grid import HourGrid, dense, gather, quiet, window_stats
+from ercot_dart.features.codes import sorted_codes
+from ercot_dart.features.grid import HourGrid, gather, nanmedian_rows, quiet, window_stats
 
 DART_SPIKE = 50.0  # $/MWh: a DART beyond ±50 counts as a spike
 SAME_HOUR_DAYS = 7
@@ -33,18 +34,50 @@ class PricePanel:
     from_sced: np.ndarray
     dam_published: np.ndarray  # per grid hour, UTC ns
     hubs: np.ndarray  # column indices of the trading hubs
+    unique: bool = True  # no (hour, point) cell was given twice
 
     @classmethod
-    def build(cls, prices: pd.DataFrame, grid: HourGrid, rules: AsOfRules) -> PricePanel:
-        """From :func:`ercot_dart.features.hourly.hourly_prices` output."""
-        points, codes = np.unique(prices["settlement_point"].to_numpy(str), return_inverse=True)
-        at = prices["interval_start_utc"]
+    def build(
+        cls,
+        prices: pd.DataFrame,
+        grid: HourGrid,
+        rules: AsOfRules,
+        names: np.ndarray | None = None,
+        codes: np.ndarray | None = None,
+        rows: np.ndarray | None = None,
+    ) -> PricePanel:
+        """From :func:`ercot_dart.features.hourly.hourly_prices` output.
 
-        def lay(column: str) -> np.ndarray:
-            return dense(grid, points, codes, at, prices[column].to_numpy("float64"))
+        Args:
+            prices: the hourly prices.
+            grid: the hour axis.
+            rules: publication rules.
+            names, codes: the sorted point names and each price row's index into them
+                (computed when not given).
+            rows: mask of the price rows to use (default all).
+        """
+        if names is None or codes is None:
+            names, codes = sorted_codes(prices["settlement_point"])
+        if rows is None:
+            rows = np.ones(len(prices), bool)
+        codes = codes[rows]
+        present = np.bincount(codes, minlength=len(names)) > 0
+        points = names[present]
+        codes = (np.cumsum(present) - 1)[codes]
+        t = grid.index(prices["interval_start_utc"][rows])
+        inside = (t >= 0) & (t < grid.n)
+        t, codes = t[inside], codes[inside]
+        cells = t * len(points) + codes
+        unique = len(cells) == 0 or int(np.bincount(cells).max()) <= 1
 
-        sced = (prices["rt_source"] == "sced_lmp").to_numpy("float64")
-        sced[prices["rt_source"].isna().to_numpy()] = np.nan
+        def lay(values: np.ndarray) -> np.ndarray:
+            out = np.full((grid.n, len(points)), np.nan)
+            out[t, codes] = values[rows][inside]
+            return out
+
+        source = prices["rt_source"]
+        sced = (source == "sced_lmp").to_numpy("float64", na_value=0.0)
+        sced[source.isna().to_numpy()] = np.nan
         hubs = np.flatnonzero(
             np.char.startswith(points.astype(str), "HB_")
             & ~np.isin(points, ["HB_BUSAVG", "HB_HUBAVG"])
@@ -52,13 +85,22 @@ class PricePanel:
         return cls(
             grid=grid,
             points=points,
-            dam=lay("dam_price"),
-            rt=lay("rt_price"),
-            dart=lay("dart"),
-            from_sced=dense(grid, points, codes, at, sced),
+            dam=lay(prices["dam_price"].to_numpy("float64")),
+            rt=lay(prices["rt_price"].to_numpy("float64")),
+            dart=lay(prices["dart"].to_numpy("float64")),
+            from_sced=lay(sced),
             dam_published=dam_published(grid.hours, rules).asi8,
             hubs=hubs,
+            unique=unique,
         )
+
+    def lookup(self, names: pd.Series) -> np.ndarray:
+        """Column index of each name; −1 for a name not on the panel."""
+        codes, uniq = pd.factorize(names)
+        uniq = np.asarray(uniq, dtype=object)
+        at = np.minimum(np.searchsorted(self.points, uniq), max(len(self.points) - 1, 0))
+        found = (self.points[at] == uniq) if len(self.points) else np.zeros(len(uniq), bool)
+        return np.where(found, at, -1)[codes]
 
     def hub_average(self, table: np.ndarray) -> np.ndarray:
         """The mean over the trading hubs at each hour (NaN where no hub has a value)."""
@@ -68,18 +110,28 @@ class PricePanel:
             return np.nanmean(table[:, self.hubs], axis=1)
 
 
-def price_features(panel: PricePanel, rows: pd.DataFrame, rules: AsOfRules) -> pd.DataFrame:
-    """Price features for ``rows`` (settlement_point, interval_start_utc, issue_time_utc)."""
+def price_features(
+    panel: PricePanel,
+    rows: pd.DataFrame,
+    rules: AsOfRules,
+    h: np.ndarray | None = None,
+    p: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
+    """Price features ($/MWh, counts, float64) for ``rows`` (settlement_point, interval_start_utc,
+    issue_time_utc); ``h`` and ``p`` are the rows' grid hour and panel column when known."""
     g = panel.grid
-    h = g.index(rows["interval_start_utc"])
-    p = np.searchsorted(panel.points, rows["settlement_point"].to_numpy(str))
+    if h is None:
+        h = g.index(rows["interval_start_utc"])
+    if p is None:
+        p = panel.lookup(rows["settlement_point"])
     issue = pd.DatetimeIndex(rows["issue_time_utc"]).asi8
     c = rt_cutoff(rows["issue_time_utc"], g.t0, rules)
+    published = panel.dam_published.astype("float64")
     out: dict[str, np.ndarray] = {}
 
     def dam_lag(k: int, table: np.ndarray, col: np.ndarray | None) -> np.ndarray:
         j = h - k
-        known = gather(panel.dam_published.astype("float64"), j) <= issue
+        known = gather(published, j) <= issue
         return np.where(known, gather(table, j, col), np.nan)
 
     def rt_lag(k: int, table: np.ndarray, col: np.ndarray | None) -> np.ndarray:
@@ -103,17 +155,9 @@ def price_features(panel: PricePanel, rows: pd.DataFrame, rules: AsOfRules) -> p
     out["rt_same_hour_latest"] = same_rt
     with quiet():
         out["dart_same_hour_mean_7d"] = np.nanmean(same, axis=1)
-        out["dart_same_hour_median_7d"] = np.nanmedian(same, axis=1)
+        out["dart_same_hour_median_7d"] = nanmedian_rows(same)
 
-    # DAM over the 24 hours before the delivery day starts (the previous operating day)
-    day_start = g.index(at_local(local_day(rows["interval_start_utc"]), time(0, 0), 0))
-    prev = day_start[:, None] - 24 + np.arange(24)[None, :]
-    known = gather(panel.dam_published.astype("float64"), prev) <= issue[:, None]
-    prev_dam = np.where(known, gather(panel.dam, prev, p[:, None]), np.nan)
-    with quiet():
-        out["dam_prev_day_mean"] = np.nanmean(prev_dam, axis=1)
-        out["dam_prev_day_max"] = np.nanmax(prev_dam, axis=1)
-        out["dam_prev_day_min"] = np.nanmin(prev_dam, axis=1)
+    out.update(_previous_day_dam(panel, rows, issue, p, published))
 
     cut, which = np.unique(c, return_inverse=True)
     specs = {1: ((), None), 7: ((0.1, 0.5, 0.9), DART_SPIKE), 28: ((0.1, 0.5, 0.9), DART_SPIKE)}
@@ -134,4 +178,33 @@ def price_features(panel: PricePanel, rows: pd.DataFrame, rules: AsOfRules) -> p
     out["hub_dart_mean_7d"] = hub_stats["mean"][which, 0]
     out["basis_dart_mean_7d"] = out["dart_mean_7d"] - out["hub_dart_mean_7d"]
     out["hub_rt_last_known"] = gather(panel.hub_average(panel.rt), c)
-    return pd.DataFrame({k: v.astype("float32") for k, v in out.items()}, index=rows.index)
+    return out
+
+
+def _previous_day_dam(
+    panel: PricePanel, rows: pd.DataFrame, issue: np.ndarray, p: np.ndarray, published: np.ndarray
+) -> dict[str, np.ndarray]:
+    """DAM over the 24 hours before the delivery day starts (the previous operating day), if
+    published by the issue time; computed once per (delivery day, issue time, point)."""
+    if not len(rows):
+        empty = np.zeros(0)
+        return {f"dam_prev_day_{s}": empty for s in ("mean", "max", "min")}
+    g = panel.grid
+    hour, hours = pd.factorize(rows["interval_start_utc"])
+    day_start = g.index(at_local(local_day(hours), time(0, 0), 0))[hour]
+    when, _ = pd.factorize(issue)
+    start, _ = pd.factorize(day_start)
+    combo, _ = pd.factorize(
+        (start.astype("int64") * (when.max() + 1) + when) * len(panel.points) + p
+    )
+    _, rep = np.unique(combo, return_index=True)
+    prev = day_start[rep][:, None] - 24 + np.arange(24)[None, :]
+    known = gather(published, prev) <= issue[rep][:, None]
+    prev_dam = np.where(known, gather(panel.dam, prev, p[rep][:, None]), np.nan)
+    with quiet():
+        stats = {
+            "dam_prev_day_mean": np.nanmean(prev_dam, axis=1),
+            "dam_prev_day_max": np.nanmax(prev_dam, axis=1),
+            "dam_prev_day_min": np.nanmin(prev_dam, axis=1),
+        }
+    return {name: values[combo] for name, values in stats.items()}

@@ -12,15 +12,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from ercot_dart.stage.layout import day_dirs, replacing, write_text_atomically
+
+if TYPE_CHECKING:  # the store is also read where prices are never computed (serving)
+    from ercot_dart.features.hourly import CodedPrices
 
 HOURLY = "_hourly"
 PART = "part.parquet"
@@ -35,10 +40,91 @@ def hourly_path(store: Path, day: date) -> Path:
 
 
 def write_parquet(path: Path, frame: pd.DataFrame) -> None:
-    """Write ``frame`` to ``path`` atomically (a reader never sees a partial file)."""
+    """Write ``frame`` to ``path`` atomically (a reader never sees a partial file).
+
+    Only the non-float columns (keys, times) are dictionary-encoded and carry statistics (the
+    ones readers filter on): trying dictionaries on a hundred float feature columns doubled the
+    write time for files a third smaller.
+    """
     table = pa.Table.from_pandas(frame, preserve_index=False)
+    keys = [f.name for f in table.schema if not pa.types.is_floating(f.type)]
+    write_table(path, table, use_dictionary=keys, write_statistics=keys)
+
+
+def write_table(path: Path, table: pa.Table, **options: object) -> None:
+    """Write an arrow table to ``path`` atomically (zstd; ``options`` for the parquet writer)."""
     with replacing(path) as tmp:
-        pq.write_table(table, tmp, compression="zstd")
+        pq.write_table(table, tmp, compression="zstd", **options)
+
+
+HOURLY_SCHEMA = pa.schema(
+    [
+        ("settlement_point", pa.string()),
+        ("delivery_date", pa.timestamp("ns")),
+        ("hour_ending", pa.int64()),
+        ("dst_flag", pa.bool_()),
+        ("dam_price", pa.float64()),
+        ("rt_price", pa.float64()),
+        ("rt_samples", pa.int64()),
+        ("rt_source", pa.string()),
+        ("interval_start_utc", pa.timestamp("ns", "UTC")),
+        ("dart", pa.float64()),
+        ("point_type", pa.string()),
+    ]
+)
+"""The hourly cache's columns: :func:`~ercot_dart.features.hourly.hourly_prices` with each
+point's ``point_type``; missing values are nulls."""
+
+
+def hourly_tables(prices: CodedPrices, point_type: np.ndarray) -> list[tuple[date, pa.Table]]:
+    """The hourly prices of each operating day as a cache table, rows by point and hour.
+
+    Args:
+        prices: hourly prices (sorted by point and hour).
+        point_type: the type of each of ``prices.names``.
+    """
+    from ercot_dart.features.hourly import RT_SOURCES
+
+    rows = np.argsort(prices.day, kind="stable")  # by day, each day still by point and hour
+    day = prices.day[rows]
+    point = prices.point[rows]
+    no_rt = prices.rt_source[rows] < 0
+    dam, rt = prices.dam_price[rows], prices.rt_price[rows]
+
+    def text(codes: np.ndarray, labels: np.ndarray, missing: np.ndarray | None = None) -> pa.Array:
+        dictionary = pa.array(list(labels), pa.string())
+        indices = pa.array(codes, pa.int32(), mask=missing)
+        return pa.DictionaryArray.from_arrays(indices, dictionary).cast(pa.string())
+
+    def real(values: np.ndarray) -> pa.Array:
+        return pa.array(values, pa.float64(), mask=np.isnan(values))
+
+    whole = pa.Table.from_arrays(
+        [
+            text(point, prices.names),
+            pa.array((day * _NS_PER_DAY).view("datetime64[ns]"), pa.timestamp("ns")),
+            pa.array(prices.hour_ending[rows], pa.int64()),
+            pa.array(prices.dst[rows], pa.bool_()),
+            real(dam),
+            real(rt),
+            pa.array(prices.rt_samples[rows], pa.int64(), mask=no_rt),
+            text(np.maximum(prices.rt_source[rows], 0), RT_SOURCES, no_rt),
+            pa.array(prices.utc[rows].view("datetime64[ns]"), pa.timestamp("ns", "UTC")),
+            real(dam - rt),
+            text(point, point_type),
+        ],
+        schema=HOURLY_SCHEMA,
+    )
+    starts = np.flatnonzero(np.concatenate(([True], day[1:] != day[:-1])))
+    ends = np.append(starts[1:], len(day))
+    return [
+        (_EPOCH + timedelta(days=int(day[s])), whole.slice(s, e - s))
+        for s, e in zip(starts, ends, strict=True)
+    ]
+
+
+_EPOCH = date(1970, 1, 1)
+_NS_PER_DAY = 86_400_000_000_000
 
 
 def hourly_days(store: Path) -> dict[date, Path]:
@@ -46,12 +132,33 @@ def hourly_days(store: Path) -> dict[date, Path]:
     return day_dirs(Path(store), HOURLY)
 
 
-def read_hourly(store: Path, start: date, end: date) -> pd.DataFrame:
-    """Hourly prices of operating days ``start``..``end`` from the cache."""
-    files = [str(p) for d, p in sorted(hourly_days(store).items()) if start <= d <= end]
+def read_hourly(
+    store: Path, start: date, end: date, columns: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """Hourly prices of operating days ``start``..``end`` from the cache (``columns``: all
+    by default)."""
+    days = (start + timedelta(days=k) for k in range((end - start).days + 1))
+    files = [p for d in days if (p := hourly_path(store, d)).is_file()]
     if not files:
         return pd.DataFrame()
-    return ds.dataset(files, format="parquet").to_table().to_pandas()
+    return read_files(files, columns).to_pandas()
+
+
+def read_files(
+    files: Sequence[Path], columns: Sequence[str] | None = None, dictionary: Sequence[str] = ()
+) -> pa.Table:
+    """Parquet files as one table (a chunk per file), ``dictionary`` columns dictionary-encoded.
+    File by file: for many small files, less overhead than a dataset. Files written by other
+    versions may type a column differently (``string``/``large_string``): types are unified."""
+    return pa.concat_tables(
+        [
+            pq.ParquetFile(f, read_dictionary=list(dictionary) or None).read(
+                columns=list(columns) if columns else None, use_threads=False
+            )
+            for f in files
+        ],
+        promote_options="permissive",
+    )
 
 
 def months(store: Path) -> list[str]:
@@ -62,9 +169,12 @@ def months(store: Path) -> list[str]:
     return sorted(p.parent.name.removeprefix("month=") for p in root.glob("month=*/" + PART))
 
 
-def read_month(store: Path, month: str) -> pd.DataFrame | None:
+def read_month(
+    store: Path, month: str, columns: Sequence[str] | None = None
+) -> pd.DataFrame | None:
+    """One month's partition (``columns``: all by default); None if there is none."""
     path = month_path(store, month)
-    return pd.read_parquet(path) if path.is_file() else None
+    return pd.read_parquet(path, columns=columns) if path.is_file() else None
 
 
 def read_features(

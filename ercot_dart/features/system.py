@@ -40,6 +40,14 @@ WIND_SERIES = {
 }
 SOLAR_SERIES = {"STPPF_SYSTEM_WIDE": "solar_fc", "COP_HSL_SYSTEM_WIDE": "solar_cop_hsl"}
 AS_TYPES = ("REGUP", "REGDN", "RRS", "ECRS", "NSPIN")
+ACTUAL = "SYSTEM_WIDE_GEN"  # wind and solar actuals, for the forecast errors
+USED = {
+    "load_forecast": tuple(LOAD_ZONES),
+    "actual_load": ("TOTAL",),
+    "wind_power": (*WIND_SERIES, ACTUAL),
+    "solar_power": (*SOLAR_SERIES, ACTUAL),
+}
+"""The columns of the wide system tables the features read: the others need no melting."""
 LAMBDA_SPIKE = 100.0  # $/MWh
 # an hour with no actual at all constrains nothing: it has no value to leak
 UNKNOWN = np.iinfo("int64").min
@@ -51,26 +59,48 @@ def _present(frame: pd.DataFrame | None) -> bool:
 
 def latest_vintage(long: pd.DataFrame, keys: pd.DataFrame, names: dict[str, str]) -> pd.DataFrame:
     """For each key, the values of the latest posting made by the issue time that covers
-    the delivery hour. ``long`` is (posted_utc, interval_start_utc, series, value)."""
-    part = long[long["series"].isin(list(names))]
+    the delivery hour. ``long`` is (posted_utc, interval_start_utc, series, value).
+
+    A posting's value of a series is the last non-missing one it gives; a posting with no
+    value for a series gives NaN there (an earlier posting's value is not carried forward).
+    """
     out = pd.DataFrame(index=keys.index)
-    if part.empty:
+    codes, series = pd.factorize(long["series"], use_na_sentinel=False)
+    slot = pd.Index(list(names)).get_indexer(series)[codes]  # position in names, -1: not wanted
+    value = long["value"].to_numpy("float64")
+    rows = np.flatnonzero((slot >= 0) & ~np.isnan(value))
+    if not len(rows):
         return out
-    wide = part.pivot_table(
-        index=["interval_start_utc", "posted_utc"], columns="series", values="value", aggfunc="last"
-    )
-    wide = wide.rename(columns=names).reset_index().sort_values("posted_utc")
-    left = keys.reset_index().sort_values("issue_time_utc")
-    merged = pd.merge_asof(
-        left,
-        wide,
-        left_on="issue_time_utc",
-        right_on="posted_utc",
-        by="interval_start_utc",
-        direction="backward",
-    )
-    merged = merged.set_index("index").reindex(keys.index)
-    return merged[[c for c in names.values() if c in merged.columns]]
+    present = np.unique(slot[rows])
+    column = np.searchsorted(present, slot[rows])
+    value = value[rows]
+    # a posting as one integer that orders like (hour, posting time): both ranked through
+    # their few distinct values; the latest posting by an issue time is then one search away
+    start = _ns(long["interval_start_utc"])[rows]
+    posted = _ns(long["posted_utc"])[rows]
+    hours, times = np.sort(pd.unique(start)), np.sort(pd.unique(posted))
+    width = len(times) + 1
+    pair = np.searchsorted(hours, start) * width + np.searchsorted(times, posted, side="right")
+    posting, postings = pd.factorize(pair)
+    last = np.full(len(postings) * len(present), -1)
+    np.maximum.at(last, posting * len(present) + column, np.arange(len(rows)))
+    table = np.where(last >= 0, value[np.maximum(last, 0)], np.nan).reshape(-1, len(present))
+    order = np.argsort(postings)
+    postings, table = postings[order], table[order]
+    want = _ns(keys["interval_start_utc"])
+    hour = np.minimum(np.searchsorted(hours, want), len(hours) - 1)
+    query = hour * width + np.searchsorted(times, _ns(keys["issue_time_utc"]), side="right")
+    j = np.maximum(np.searchsorted(postings, query, side="right") - 1, 0)
+    found = (hours[hour] == want) & (postings[j] <= query) & (postings[j] // width == hour)
+    feature = list(names.values())
+    for k, position in enumerate(present):
+        out[feature[position]] = np.where(found, table[j, k], np.nan)
+    return out
+
+
+def _ns(stamps: pd.Series) -> np.ndarray:
+    """Timestamps as int64 nanoseconds (UTC)."""
+    return pd.DatetimeIndex(stamps).as_unit("ns").asi8
 
 
 def forecast_features(
@@ -171,7 +201,7 @@ def error_features(
     ):
         if not _present(long):
             continue
-        gen = long[long["series"] == "SYSTEM_WIDE_GEN"].sort_values("posted_utc")
+        gen = long[long["series"] == ACTUAL].sort_values("posted_utc")
         if gen.empty:
             continue  # postings without actuals (the Public API regional files)
         first = gen.drop_duplicates("interval_start_utc", keep="first").set_index(

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pandas as pd
-import pyarrow.dataset as ds
+import pyarrow as pa
 
 from ercot_dart.ercot.vocab import SourceTable
 from ercot_dart.features import store as fs
@@ -25,16 +25,72 @@ from ercot_dart.features.build import (
     PRICE_TABLES,
     Sources,
     build_features,
-    hourly_point_prices,
     prepare,
+    sort_rows,
     training_rows,
 )
+from ercot_dart.features.hourly import hourly_prices_coded, point_types
+from ercot_dart.features.system import USED
 from ercot_dart.stage.layout import day_dirs, part_path
-from ercot_dart.stage.partitions import read_stage
+from ercot_dart.stage.sources import spec
 
 # A row's features reach 31 days back (28-day windows, same-hour history); read a margin more.
 REACH_DAYS = 32
-SYSTEM_TABLES = [t.value for t in SourceTable if t.value not in PRICE_TABLES]
+# the price columns the hourly prices read; text columns come dictionary-encoded (few values)
+PRICE_COLUMNS = {
+    "dam_spp": ["DeliveryDate", "HourEnding", "SettlementPoint", "SettlementPointPrice", "DSTFlag"],
+    "rtm_spp": [
+        "DeliveryDate",
+        "DeliveryHour",
+        "SettlementPointName",
+        "SettlementPointType",
+        "SettlementPointPrice",
+        "DSTFlag",
+    ],
+    "sced_lmp": ["SCEDTimestamp", "RepeatedHourFlag", "SettlementPoint", "LMP"],
+}
+# the cache's text and time columns repeat (dictionaries pay); its prices do not
+HOURLY_WRITE = {
+    "use_dictionary": ["settlement_point", "delivery_date", "rt_source", "point_type"],
+    "write_statistics": False,
+}
+# what the features read of the cache and of the system tables (the rest is left on disk)
+HOURLY_COLUMNS = [
+    "settlement_point",
+    "interval_start_utc",
+    "dam_price",
+    "rt_price",
+    "rt_source",
+    "dart",
+    "point_type",
+]
+SYSTEM_COLUMNS: dict[str, list[str] | None] = {
+    "sced_system_lambda": None,
+    "load_forecast": [
+        "PostedDatetime",
+        "DeliveryDate",
+        "HourEnding",
+        "DSTFlag",
+        "InUseFlag",
+        *USED["load_forecast"],
+    ],
+    "actual_load": ["OperDay", "HourEnding", "DSTFlag", *USED["actual_load"]],
+    "wind_power": [
+        "PostedDatetime",
+        "DELIVERY_DATE",
+        "HOUR_ENDING",
+        "DSTFlag",
+        *USED["wind_power"],
+    ],
+    "solar_power": [
+        "PostedDatetime",
+        "DELIVERY_DATE",
+        "HOUR_ENDING",
+        "DSTFlag",
+        *USED["solar_power"],
+    ],
+    "dam_as_prices": None,
+}
 
 
 @dataclass
@@ -88,12 +144,22 @@ def plan_update(
     return UpdatePlan(sorted(hourly & staged), dict(by_month))
 
 
-def _read_days(stage_dir: Path, table: str, days: list[date]) -> pd.DataFrame:
-    """The staged rows of ``table`` for exactly ``days`` (missing days are skipped)."""
-    files = [str(p) for d in days if (p := part_path(stage_dir, table, d)).is_file()]
+def read_days(
+    stage_dir: Path,
+    table: str,
+    days: Iterable[date],
+    columns: list[str] | None = None,
+    dictionary: bool = True,
+) -> pa.Table | None:
+    """The staged rows of ``table`` for exactly ``days`` (missing days skipped; None if none),
+    one chunk per day; text columns dictionary-encoded unless ``dictionary`` is False."""
+    files = [p for d in days if (p := part_path(stage_dir, table, d)).is_file()]
     if not files:
-        return pd.DataFrame()
-    return ds.dataset(files, format="parquet").to_table().to_pandas()
+        return None
+    schema = spec(table).schema
+    names = columns or schema.names
+    text = [c for c in names if dictionary and pa.types.is_string(schema.field(c).type)]
+    return fs.read_files(files, names, text)
 
 
 def refresh_hourly(stage_dir: Path, store: Path, days: Iterable[date], batch_days: int = 16) -> int:
@@ -106,33 +172,18 @@ def refresh_hourly(stage_dir: Path, store: Path, days: Iterable[date], batch_day
     rows = 0
     for i in range(0, len(ordered), batch_days):
         batch = ordered[i : i + batch_days]
-        frames = {t: _read_days(stage_dir, t, batch) for t in PRICE_TABLES}
-        sources = Sources(**{t: (f if not f.empty else None) for t, f in frames.items()})
-        if sources.dam_spp is None and sources.rtm_spp is None and sources.sced_lmp is None:
-            prices = pd.DataFrame(columns=["delivery_date"])
-        else:
-            if sources.dam_spp is None:
-                sources.dam_spp = pd.DataFrame(
-                    columns=[
-                        "DeliveryDate",
-                        "HourEnding",
-                        "SettlementPoint",
-                        "SettlementPointPrice",
-                        "DSTFlag",
-                    ]
-                )
-            prices = hourly_point_prices(sources)
-        by_day = dict(
-            iter(prices.groupby(pd.to_datetime(prices["delivery_date"]).dt.date, sort=False))
-        )
-        for day in batch:
-            path = fs.hourly_path(store, day)
-            part = by_day.get(day)
-            if part is None or part.empty:
-                path.unlink(missing_ok=True)
-                continue
-            fs.write_parquet(path, part.reset_index(drop=True))
-            rows += len(part)
+        sources = {t: read_days(stage_dir, t, batch, c) for t, c in PRICE_COLUMNS.items()}
+        written: set[date] = set()
+        if any(f is not None for f in sources.values()):
+            coded = hourly_prices_coded(sources["dam_spp"], sources["rtm_spp"], sources["sced_lmp"])
+            types = point_types(sources["rtm_spp"], coded.names)
+            for day, part in fs.hourly_tables(coded, types):
+                if day in batch:
+                    fs.write_table(fs.hourly_path(store, day), part, **HOURLY_WRITE)
+                    written.add(day)
+                    rows += part.num_rows
+        for day in set(batch) - written:
+            fs.hourly_path(store, day).unlink(missing_ok=True)
     return rows
 
 
@@ -143,24 +194,30 @@ def build_month(
     month's partition, replacing those days' rows; returns rows written for those days."""
     first, last = min(days), max(days)
     history = first - timedelta(days=REACH_DAYS + 8)
-    prices = fs.read_hourly(store, history, last + timedelta(days=1))
+    prices = fs.read_hourly(store, history, last + timedelta(days=1), columns=HOURLY_COLUMNS)
     if prices.empty:
         return 0
-    system = {t: read_stage(stage_dir, t, history, last).to_pandas() for t in SYSTEM_TABLES}
-    sources = Sources(**{t: (f if not f.empty else None) for t, f in system.items()})
+    span = [history + timedelta(days=k) for k in range((last - history).days + 1)]
+    system = {t: read_days(stage_dir, t, span, c, False) for t, c in SYSTEM_COLUMNS.items()}
+    sources = Sources(
+        **{
+            t: (f.to_pandas(date_as_object=False) if f is not None and f.num_rows else None)
+            for t, f in system.items()
+        }
+    )
     prepared = prepare(sources, prices=prices)
     rows = training_rows(prices, rules, first, last)
     rows = rows[local_day(rows["interval_start_utc"]).isin(pd.DatetimeIndex(days))]
     fresh = build_features(prepared, rows, rules) if len(rows) else None
-    old = fs.read_month(store, month)
-    if old is not None:
-        keep = ~local_day(old["interval_start_utc"]).isin(pd.DatetimeIndex(days))
-        old = old.loc[keep]
+    old = None
+    starts = fs.read_month(store, month, columns=["interval_start_utc"])
+    if starts is not None:
+        keep = ~local_day(starts["interval_start_utc"]).isin(pd.DatetimeIndex(days))
+        if keep.any():  # rows of other days stay: read them whole
+            old = fs.read_month(store, month).loc[keep]
     parts = [f for f in (old, fresh) if f is not None and len(f)]
     if not parts:
         return 0
-    merged = pd.concat(parts, ignore_index=True).sort_values(
-        ["settlement_point", "interval_start_utc"], ignore_index=True
-    )
+    merged = sort_rows(pd.concat(parts, ignore_index=True)) if len(parts) > 1 else parts[0]
     fs.write_parquet(fs.month_path(store, month), merged)
     return 0 if fresh is None else len(fresh)

@@ -7,6 +7,7 @@ import shutil
 from collections.abc import Callable, Collection, Sequence
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.dataset as ds
@@ -16,6 +17,9 @@ from ercot_dart.ercot.vocab import SourceTable
 from ercot_dart.stage.convert import split_days
 from ercot_dart.stage.layout import day_dir, day_dirs, part_path, temp_path
 from ercot_dart.stage.sources import StageSpec, spec
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class DayWriter:
@@ -88,6 +92,32 @@ class DayWriter:
         os.replace(self._tmp, part_path(self._stage_dir, self._spec.name, self._day))
         self._on_day(self._day, self._rows)
         self._writer, self._day = None, None
+
+
+def write_frame(stage_dir: Path, table: SourceTable | str, frame: pd.DataFrame) -> dict[date, int]:
+    """Write rows held in a data frame as the table's day partitions (replacing those days).
+
+    For data that does not come from a database (synthetic markets, benchmarks): columns are
+    the table's ERCOT columns in any order and any compatible dtype; absent nullable columns are
+    written as nulls. Rows are typed to the stage schema and sorted by the natural key.
+
+    Returns:
+        Rows written per operating day.
+    """
+    s = spec(table)
+    n = len(frame)
+    arrays = [
+        pa.array(frame[f.name], from_pandas=True).cast(f.type)
+        if f.name in frame.columns
+        else pa.nulls(n, f.type)
+        for f in s.schema
+    ]
+    rows = pa.Table.from_arrays(arrays, schema=s.schema).sort_by([(k, "ascending") for k in s.key])
+    written: dict[date, int] = {}
+    days = {day for day, _ in split_days(rows, s)}
+    with DayWriter(Path(stage_dir), s, days, written.__setitem__) as writer:
+        writer.write(rows)
+    return written
 
 
 def remove_day(stage_dir: Path, table: SourceTable, day: date) -> None:
