@@ -59,3 +59,11 @@ test: $(STAMP) $(AZURITE) lint
 
 clean:
 	rm -rf $(VENV) data .pytest_cache node_modules
+
+# The scoring service on the demo champion (data/registry after `make demo`), the LSTM's
+# earlier hours read from data/features; Ctrl-C stops it. See docs/serving.md.
+SERVE_HOST ?= 127.0.0.1
+SERVE_PORT ?= 8000
+.PHONY: serve
+serve: $(STAMP)
+	$(VENV)/bin/ercot-dart serve --host $(SERVE_HOST) --port $(SERVE_PORT) --feature-store data/features

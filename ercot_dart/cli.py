@@ -395,8 +395,10 @@ def _status(message: str):  # type: ignore[no-untyped-def]
 
 def _register_groups() -> None:
     from ercot_dart.cli_models import models
+    from ercot_dart.cli_serve import serve
 
     main.add_command(models)
+    main.add_command(serve)
 
 
 _register_groups()

@@ -3,6 +3,9 @@
 The LSTM reads the previous ``window − 1`` hours of the same point: from ``history`` rows (e.g.
 the request's own, or the feature store) and from the scored rows themselves. A row without its
 full window gets no LSTM prediction, says why, and the ensemble averages the others.
+
+:func:`predict` and :func:`summarize` are the numpy core; :func:`score` (data frames, batch
+inference and promotion) and the scoring service (its own fast request decoding) both use them.
 """
 
 from __future__ import annotations
@@ -15,11 +18,71 @@ from ercot_dart.models.preprocess import stack_windows, window_index
 from inference.bundle import LoadedBundle
 
 KEY = ["settlement_point", "interval_start_utc"]
+SEQUENCE_CHUNK = 2048
+"""Rows per sequence-model call: bounds the (rows, window, columns) float32 input in memory."""
 
 
 def _run(bundle: LoadedBundle, name: str, inputs: np.ndarray) -> np.ndarray:
     sess = bundle.sessions[name]
     return sess.run(None, {sess.get_inputs()[0].name: inputs})[0].reshape(-1).astype("float64")
+
+
+def missing_note(missing: int, window: int) -> str:
+    """Why a row has no sequence-model prediction."""
+    return f"{missing} of the previous {window - 1} hours of this point are unknown"
+
+
+def predict(
+    bundle: LoadedBundle, x: np.ndarray, z: np.ndarray, index: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Each model's predictions ($/MWh) for the rows of tree matrix ``x``.
+
+    Args:
+        x: (rows, columns) float32, :meth:`Preprocessor.tree_matrix` of the rows.
+        z: standardised rows the windows are gathered from.
+        index: (rows, window) positions in ``z`` of each row's hours, oldest first, -1 where
+            unknown (:func:`window_index`). A sequence model scores only rows with none unknown:
+            NaN elsewhere.
+    """
+    out: dict[str, np.ndarray] = {}
+    full = np.flatnonzero((index >= 0).all(axis=1))
+    for name, kind in bundle.kinds.items():
+        if kind == "tabular":
+            out[name] = _run(bundle, name, x)
+            continue
+        pred = np.full(len(x), np.nan)
+        for lo in range(0, len(full), SEQUENCE_CHUNK):
+            rows = full[lo : lo + SEQUENCE_CHUNK]
+            pred[rows] = _run(bundle, name, stack_windows(z, index[rows]))
+        out[name] = pred
+    return out
+
+
+def summarize(
+    bundle: LoadedBundle, preds: dict[str, np.ndarray], scale: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Add P10/P90 of each model and the ensemble (mean of the models that scored each row).
+
+    Args:
+        preds: :func:`predict`'s output.
+        scale: each row's ``dart_std_7d`` ($/MWh, NaN when unknown).
+
+    Returns:
+        ``<model>``, ``<model>_p10``, ``<model>_p90`` for each model and ``ensemble``, and
+        ``_have`` (models × rows, bool): which models scored each row.
+    """
+    out: dict[str, np.ndarray] = {}
+    for name, pred in preds.items():
+        out[name] = pred
+        out[f"{name}_p10"], out[f"{name}_p90"] = bundle.intervals[name].apply(pred, scale)
+    stacked = np.vstack(list(preds.values()))
+    have = np.isfinite(stacked)
+    with np.errstate(all="ignore"):
+        ensemble = np.nansum(stacked, axis=0) / have.sum(axis=0)
+    out["ensemble"] = ensemble
+    out["ensemble_p10"], out["ensemble_p90"] = bundle.intervals["ensemble"].apply(ensemble, scale)
+    out["_have"] = have
+    return out
 
 
 def score(
@@ -31,8 +94,7 @@ def score(
     ``ensemble`` (+ p10/p90) over the models that scored the row, ``ensemble_models`` naming
     them, and ``lstm_note`` saying why a row has no LSTM prediction ('' when it has one).
     """
-    pre = bundle.pre
-    x = pre.tree_matrix(rows)
+    x = bundle.pre.tree_matrix(rows)
     scale = (
         rows[SCALE_FEATURE].to_numpy("float64")
         if SCALE_FEATURE in rows
@@ -43,41 +105,25 @@ def score(
         .reset_index(drop=True)
         .copy()
     )
-    preds: dict[str, np.ndarray] = {}
-    note = np.full(len(rows), "", dtype=object)
-    for name, kind in bundle.kinds.items():
-        if kind == "tabular":
-            preds[name] = _run(bundle, name, x)
-            continue
-        seq, missing = _windows(bundle, rows, x, history)
-        pred = np.full(len(rows), np.nan)
-        full = missing == 0
-        if full.any():
-            pred[full] = _run(bundle, name, seq[full])
-        note[~full] = [
-            f"{m} of the previous {bundle.window - 1} hours of this point are unknown"
-            for m in missing[~full]
-        ]
-        preds[name] = pred
-    for name, pred in preds.items():
-        out[name] = pred
-        out[f"{name}_p10"], out[f"{name}_p90"] = bundle.intervals[name].apply(pred, scale)
-    stacked = np.vstack([preds[n] for n in preds])
-    have = np.isfinite(stacked)
-    with np.errstate(all="ignore"):
-        ensemble = np.nansum(stacked, axis=0) / have.sum(axis=0)
-    out["ensemble"] = ensemble
-    out["ensemble_p10"], out["ensemble_p90"] = bundle.intervals["ensemble"].apply(ensemble, scale)
-    names = np.array(list(preds))
+    z, index = _windows(bundle, rows, x, history)
+    columns = summarize(bundle, predict(bundle, x, z, index), scale)
+    have = columns.pop("_have")
+    for name, values in columns.items():
+        out[name] = values
+    names = np.array(list(bundle.kinds))
     out["ensemble_models"] = [",".join(names[h]) for h in have.T]
-    out["lstm_note"] = note
+    missing = (index < 0).sum(axis=1)
+    sequence = "sequence" in bundle.kinds.values()
+    out["lstm_note"] = [
+        missing_note(int(m), bundle.window) if m and sequence else "" for m in missing
+    ]
     return out
 
 
 def _windows(
     bundle: LoadedBundle, rows: pd.DataFrame, x: np.ndarray, history: pd.DataFrame | None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Sequence inputs of each row and how many earlier hours of its window are missing."""
+    """Standardised rows and, for each scored row, the positions of its window's hours in them."""
     parts = [rows[KEY].assign(_row=np.arange(len(rows)))]
     mats = [x]
     if history is not None and len(history):
@@ -95,8 +141,7 @@ def _windows(
     mine = both["_row"].to_numpy()
     pick = np.empty(len(rows), dtype="int64")
     pick[mine[mine >= 0]] = np.flatnonzero(mine >= 0)
-    idx = index[pick]
-    return stack_windows(z, idx), (idx < 0).sum(axis=1)
+    return z, index[pick]
 
 
 PREDICTION_COLUMNS = [

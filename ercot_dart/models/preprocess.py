@@ -93,7 +93,7 @@ def window_index(points: np.ndarray, times: np.ndarray, window: int) -> np.ndarr
     Hours are consecutive UTC hours: a gap in the data leaves -1, not an older row.
     """
     n = len(points)
-    hours = (pd.DatetimeIndex(times).asi8 // 3_600_000_000_000).astype("int64")
+    hours = (pd.DatetimeIndex(times).as_unit("ns").asi8 // 3_600_000_000_000).astype("int64")
     codes = pd.factorize(points)[0].astype("int64")
     key = codes * (hours.max() - hours.min() + window + 1) + (hours - hours.min())
     order = np.argsort(key, kind="stable")

@@ -1,0 +1,220 @@
+"""Benchmark of the scoring service (issue 5), on loopback, bounded in time and requests.
+
+    .venv/bin/python benchmarks/serve.py [--points 1000] [--seconds 10] [--rounds 2] [--write]
+
+In one run, with the same load (the same single-row POST /score bodies, 8 connections, one
+server worker each, uvicorn + uvloop + httptools for all three):
+
+- the service (``inference.app``) scoring each row with LightGBM, XGBoost and the LSTM (its 23
+  earlier hours from the feature store in memory), the ensemble and the bands;
+- the framework's ceiling: a bare Litestar route answering a constant (benchmarks/bare_litestar.py);
+- the reference: FastAPI + pydantic calling the native models (benchmarks/reference_fastapi.py).
+
+Then one request of 1,000 points × 24 hours through all three models, memory (RSS) and the
+time from process start to ready. The load generator is wrk when installed (Debian package
+``wrk``), else an asyncio httpx client in its own process. ``--write`` puts the results in
+benchmarks/RESULTS.md under '## Scoring service (issue 5)' (other sections untouched).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.serve_data import BenchData, load_or_build  # noqa: E402
+from benchmarks.serve_load import run_load  # noqa: E402
+from benchmarks.serve_report import write_section  # noqa: E402
+from ercot_dart.features.store import read_features  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+TARGETS = {
+    "service": "inference.app:create_app",
+    "bare": "benchmarks.bare_litestar:app",
+    "reference": "benchmarks.reference_fastapi:create_app",
+}
+
+
+def _port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start(
+    target: str, env: dict[str, str], log: Path
+) -> tuple[subprocess.Popen[bytes], str, float]:
+    """One uvicorn worker on a free port; the process, its URL and seconds from spawn to ready."""
+    port = _port()
+    factory = ["--factory"] if target.endswith("create_app") else []
+    cmd = [sys.executable, "-m", "uvicorn", *factory, target, "--host", "127.0.0.1",
+           "--port", str(port), "--workers", "1", "--loop", "uvloop", "--http", "httptools",
+           "--no-access-log", "--log-level", "warning"]  # fmt: skip
+    started = time.perf_counter()
+    proc = subprocess.Popen(
+        cmd, cwd=REPO, env={**os.environ, **env}, stdout=log.open("wb"), stderr=subprocess.STDOUT
+    )
+    url = f"http://127.0.0.1:{port}"
+    with httpx.Client(base_url=url, timeout=5) as client:
+        while True:
+            try:
+                if client.get("/ready").status_code == 200:
+                    return proc, url, time.perf_counter() - started
+            except httpx.TransportError:
+                pass
+            if proc.poll() is not None or time.perf_counter() - started > 600:
+                raise RuntimeError(f"{target} did not start; see {log}")
+            time.sleep(0.01)
+
+
+def rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def bodies(data: BenchData, features: list[str]) -> tuple[list[bytes], bytes]:
+    """Single-row bodies (rotating over points and hours of the last day) and the batch body."""
+    frame = read_features(data.store, start=data.last_day)
+    frame = frame[frame["interval_start_utc"] < data.last_day + pd.Timedelta(days=1)]
+
+    def row(r: Any) -> dict[str, Any]:
+        return {
+            "settlement_point": r.settlement_point,
+            "interval_start_utc": r.interval_start_utc.isoformat().replace("+00:00", "Z"),
+            "features": {
+                f: (None if pd.isna(v) else float(v))
+                for f, v in zip(features, r[features], strict=True)
+            },
+        }
+
+    sample = frame.sample(n=min(500, len(frame)), random_state=7)
+    singles = [json.dumps({"rows": [row(r)]}).encode() for _, r in sample.iterrows()]
+    batch = json.dumps({"rows": [row(r) for _, r in frame.iterrows()]}).encode()
+    return singles, batch
+
+
+def batch_runs(url: str, body: bytes, runs: int) -> dict[str, Any]:
+    times, answer = [], None
+    with httpx.Client(base_url=url, timeout=120) as client:
+        for _ in range(runs):
+            t0 = time.perf_counter()
+            response = client.post(
+                "/score", content=body, headers={"content-type": "application/json"}
+            )
+            times.append(time.perf_counter() - t0)
+            assert response.status_code == 200, response.text[:500]
+            answer = response.json()
+    rows = answer["predictions"]
+    with_lstm = sum(r["models"]["lstm"]["prediction"] is not None for r in rows)
+    return {"seconds": times, "rows": len(rows), "with_lstm": with_lstm, "answer": answer}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--points", type=int, default=1000)
+    ap.add_argument("--days", type=int, default=10)
+    ap.add_argument("--seconds", type=float, default=10.0, help="duration of each load phase")
+    ap.add_argument("--rounds", type=int, default=2, help="load phases per target, interleaved")
+    ap.add_argument("--connections", type=int, default=8)
+    ap.add_argument("--max-requests", type=int, default=200_000)
+    ap.add_argument("--batch-runs", type=int, default=5)
+    ap.add_argument("--write", action="store_true", help="update benchmarks/RESULTS.md")
+    ap.add_argument("--keep", type=Path, help="build the data here once and reuse it (not deleted)")
+    args = ap.parse_args()
+    root = args.keep or Path(tempfile.mkdtemp(prefix="ercot-dart-serve-bench-"))
+    procs: dict[str, subprocess.Popen[bytes]] = {}
+    try:
+        t0 = time.perf_counter()
+        data = load_or_build(root, args.points, args.days)
+        print(
+            f"data and training: {time.perf_counter() - t0:.0f} s ({data.bundle.name})", flush=True
+        )
+        manifest = json.loads((data.bundle / "manifest.json").read_text())
+        features = manifest["preprocessing"]["features"]
+        singles, batch_body = bodies(data, features)
+        env = {
+            "ERCOT_DART_DATA_DIR": str(root / "data"),
+            "ERCOT_DART_REGISTRY_DIR": str(data.registry),
+            "ERCOT_DART_SERVE_FEATURE_STORE": str(data.store),
+            "ERCOT_DART_SERVE_MAX_ROWS": str(args.points * 24),
+            "ERCOT_DART_SERVE_MAX_BODY_BYTES": str(len(batch_body) + 1024),
+            "ERCOT_DART_BENCH_NATIVE": str(data.native),
+            "ERCOT_DART_BENCH_BUNDLE": str(data.bundle),
+            "ERCOT_DART_BENCH_STORE": str(data.store),
+        }
+        urls, ready = {}, {}
+        for name, target in TARGETS.items():
+            procs[name], urls[name], ready[name] = start(target, env, root / f"{name}.log")
+            print(
+                f"{name}: ready in {ready[name]:.2f} s, RSS {rss_mib(procs[name].pid):.0f} MiB",
+                flush=True,
+            )
+        body_file = root / "bodies.jsonl"
+        body_file.write_bytes(b"\n".join(singles) + b"\n")
+        loads: dict[str, list[dict[str, Any]]] = {name: [] for name in TARGETS}
+        for _ in range(args.rounds):
+            for name in ("bare", "service", "reference"):
+                result = run_load(
+                    urls[name], body_file, args.seconds, args.connections, args.max_requests
+                )
+                loads[name].append(result)
+                print(f"{name}: {result}", flush=True)
+        service_batch = batch_runs(urls["service"], batch_body, args.batch_runs)
+        reference_batch = batch_runs(urls["reference"], batch_body, 1)
+        diff = max(
+            abs(a["models"][m]["prediction"] - b["models"][m]["prediction"])
+            for a, b in zip(
+                service_batch["answer"]["predictions"],
+                reference_batch["answer"]["predictions"],
+                strict=True,
+            )
+            for m in ("lightgbm", "xgboost", "lstm")
+        )
+        rss = {name: rss_mib(p.pid) for name, p in procs.items()}
+        results = {
+            "points": args.points,
+            "features": len(features),
+            "loads": loads,
+            "ready_seconds": ready,
+            "rss_mib": rss,
+            "batch": {k: v for k, v in service_batch.items() if k != "answer"},
+            "batch_body_mib": len(batch_body) / 2**20,
+            "reference_batch_seconds": reference_batch["seconds"][0],
+            "max_abs_diff_vs_reference": diff,
+            "load_average": os.getloadavg(),
+            "load_generator": "wrk" if shutil.which("wrk") else "httpx (asyncio, separate process)",
+            "seconds": args.seconds,
+            "connections": args.connections,
+        }
+        print(json.dumps(results, indent=2, default=str))
+        if args.write:
+            write_section(REPO / "benchmarks" / "RESULTS.md", results)
+    finally:
+        for proc in procs.values():
+            proc.terminate()
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+        if not args.keep:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

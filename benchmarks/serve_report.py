@@ -1,0 +1,93 @@
+"""The '## Scoring service (issue 5)' section of benchmarks/RESULTS.md from a benchmark run
+(the section is replaced when present, appended otherwise; other sections stay as they are)."""
+
+from __future__ import annotations
+
+import statistics
+from pathlib import Path
+from typing import Any
+
+TITLE = "## Scoring service (issue 5)"
+LABELS = {
+    "service": "service (LightGBM + XGBoost + LSTM, ensemble, P10/P90)",
+    "bare": "bare Litestar route answering a constant (ceiling)",
+    "reference": "reference: FastAPI + pydantic + native models",
+}
+
+
+def _mean(loads: list[dict[str, Any]], key: str) -> float:
+    return statistics.fmean(x[key] for x in loads)
+
+
+def section(r: dict[str, Any]) -> str:
+    loads = r["loads"]
+    rps = {k: _mean(v, "rps") for k, v in loads.items()}
+    p99 = {k: _mean(v, "p99_ms") for k, v in loads.items()}
+    batch = r["batch"]["seconds"]
+    lines = [
+        TITLE,
+        "",
+        f"`benchmarks/serve.py`: {r['points']} synthetic settlement points × {r['features']} features, "
+        "the three models trained natively on them with the project's training code; one uvicorn "
+        "worker (uvloop, httptools) per target, on loopback; the same single-row POST /score bodies "
+        f"(500, in rotation) at {r['connections']} connections for {r['seconds']:.0f} s per phase, "
+        f"{len(loads['service'])} interleaved rounds (figures are their mean); load generator: "
+        f"{r['load_generator']}. Machine: 2 vCPU shared with other jobs (load average "
+        f"{', '.join(f'{x:.1f}' for x in r['load_average'])} at the end), so absolute figures are noisy; "
+        "the ratios come from the same run.",
+        "",
+        "    .venv/bin/python benchmarks/serve.py --write",
+        "",
+        "| target | throughput | p50 | p99 | errors | RSS after load | start → ready |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for name in ("service", "bare", "reference"):
+        lines.append(
+            f"| {LABELS[name]} | {rps[name]:,.0f} req/s | {_mean(loads[name], 'p50_ms'):.2f} ms | "
+            f"{p99[name]:.2f} ms | {sum(x['errors'] + x['non_2xx'] for x in loads[name])} | "
+            f"{r['rss_mib'][name]:,.0f} MiB | {r['ready_seconds'][name]:.2f} s |"
+        )
+    med = statistics.median(batch)
+    goals = [
+        (
+            "throughput ≥ 10× the reference",
+            f"{rps['service'] / rps['reference']:.1f}×",
+            rps["service"] >= 10 * rps["reference"],
+        ),
+        (
+            "p99 ≤ 10 ms (single row, concurrency 8)",
+            f"{p99['service']:.2f} ms",
+            p99["service"] <= 10,
+        ),
+        (
+            "≥ 40 % of the bare ceiling",
+            f"{100 * rps['service'] / rps['bare']:.0f} %",
+            rps["service"] >= 0.4 * rps["bare"],
+        ),
+        (
+            f"{r['batch']['rows']:,} rows (1,000 points × 24 h) in one request ≤ 1 s",
+            f"median {med:.2f} s (min {min(batch):.2f}, max {max(batch):.2f}; body {r['batch_body_mib']:.0f} MiB; "
+            f"{r['batch']['with_lstm']:,} rows with an LSTM prediction; reference {r['reference_batch_seconds']:.2f} s)",
+            med <= 1.0,
+        ),
+    ]
+    lines += ["", "| target | measured | met |", "|---|---|---|"]
+    lines += [f"| {goal} | {value} | {'yes' if ok else '**no**'} |" for goal, value, ok in goals]
+    lines += [
+        "",
+        f"The service and the reference agree to {r['max_abs_diff_vs_reference']:.1e} $/MWh on the "
+        "batch (ONNX vs native models).",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def write_section(path: Path, results: dict[str, Any]) -> None:
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    new = section(results)
+    if TITLE in text:
+        start = text.index(TITLE)
+        nxt = text.find("\n## ", start + len(TITLE))
+        text = text[:start] + new + ("" if nxt < 0 else "\n" + text[nxt + 1 :])
+    else:
+        text = text.rstrip("\n") + "\n\n" + new
+    path.write_text(text)

@@ -1,0 +1,66 @@
+"""The outermost ASGI layer: a request id on every response and log line, the access log and
+the request metrics — also for requests no route matches, which Litestar's own middleware
+never sees."""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+from inference.logs import REQUEST_ID
+from inference.metrics import ServiceMetrics
+
+HEADER = b"x-request-id"
+_VALID_ID = re.compile(rb"^[A-Za-z0-9._:@/+=-]{1,128}$")
+access = logging.getLogger("inference.access")
+
+
+class RequestContext:
+    """Echo a well-formed ``X-Request-ID`` (≤ 128 token characters) or generate one."""
+
+    def __init__(self, app: Any, metrics: ServiceMetrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given = next((v for k, v in scope["headers"] if k == HEADER), None)
+        rid = given.decode() if given is not None and _VALID_ID.match(given) else uuid.uuid4().hex
+        token = REQUEST_ID.set(rid)
+        header = (HEADER, rid.encode())
+        status = 500
+        started = time.perf_counter()
+
+        async def send_with_id(message: Any) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message = {**message, "headers": [*message.get("headers", ()), header]}
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        finally:
+            seconds = time.perf_counter() - started
+            route = scope.get("path_template") or "unmatched"
+            self.metrics.observe(route, scope["method"], status, seconds)
+            if access.isEnabledFor(logging.INFO):
+                access.info(
+                    "%s %s %d",
+                    scope["method"],
+                    scope["path"],
+                    status,
+                    extra={
+                        "method": scope["method"],
+                        "path": scope["path"],
+                        "route": route,
+                        "status": status,
+                        "duration_ms": round(seconds * 1000, 3),
+                    },
+                )
+            REQUEST_ID.reset(token)

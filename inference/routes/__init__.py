@@ -1,0 +1,1 @@
+"""HTTP routes of the scoring service, one module per concern."""

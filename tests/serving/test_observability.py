@@ -1,0 +1,110 @@
+"""A request id on every response and log line, JSON logs, Prometheus metrics."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from litestar.testing import TestClient
+
+from inference.app import create_app
+from inference.logs import JsonFormatter
+from tests.serving.conftest import (
+    SCORED_FROM,
+    bundle_features,
+    row_json,
+    serve_settings,
+    wait_ready,
+)
+
+
+@pytest.fixture
+def client(registry, tmp_path) -> Iterator[TestClient]:
+    with TestClient(create_app(serve_settings(registry, tmp_path))) as c:
+        wait_ready(c.get)
+        yield c
+
+
+@pytest.fixture
+def logs(client) -> Iterator[io.StringIO]:
+    """What the service logs from now on, through its own JSON formatter."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("inference")
+    logger.addHandler(handler)
+    yield stream
+    logger.removeHandler(handler)
+
+
+def _logs(stream: io.StringIO) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in stream.getvalue().splitlines()]
+
+
+def test_a_sent_request_id_is_echoed_and_one_is_generated_otherwise(client):
+    assert (
+        client.get("/health", headers={"X-Request-ID": "trace-42.a"}).headers["x-request-id"]
+        == "trace-42.a"
+    )
+    generated = client.get("/health").headers["x-request-id"]
+    assert re.fullmatch(r"[0-9a-f]{32}", generated)
+    assert client.get("/nowhere").headers["x-request-id"]  # errors and unknown routes too
+    unsafe = client.get("/health", headers={"X-Request-ID": "a b c " + "x" * 200})
+    assert re.fullmatch(r"[0-9a-f]{32}", unsafe.headers["x-request-id"])  # replaced, not echoed
+
+
+def test_every_log_line_is_json_and_request_lines_carry_the_request_id(client, logs):
+    client.post("/score", json={"rows": []}, headers={"X-Request-ID": "req-1"})
+    client.get("/ready", headers={"X-Request-ID": "req-2"})
+    lines = _logs(logs)
+    assert lines and all(
+        {"ts", "level", "logger", "message", "request_id"} <= set(x) for x in lines
+    )
+    access = {x["request_id"]: x for x in lines if x["logger"] == "inference.access"}
+    assert access["req-1"]["status"] == 422 and access["req-1"]["route"] == "/score"
+    assert access["req-2"]["status"] == 200 and access["req-2"]["duration_ms"] >= 0
+
+
+def test_an_unhandled_error_is_logged_with_its_request_id_and_answers_500(
+    client, logs, monkeypatch, store_frame, trained_bundle
+):
+    def broken(*args: Any, **kwargs: Any) -> bytes:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr("inference.routes.score.to_response", broken)
+    row = store_frame[store_frame["interval_start_utc"] >= SCORED_FROM].iloc[0]
+    body = {"rows": [row_json(row, bundle_features(trained_bundle))]}
+    response = client.post("/score", json=body, headers={"X-Request-ID": "req-boom"})
+    assert response.status_code == 500 and response.json()["type"].endswith(":internal-error")
+    assert response.json()["detail"] == "the service failed; see its logs"  # no internals leak
+    errors = [x for x in _logs(logs) if x["level"] == "ERROR"]
+    assert errors and errors[0]["request_id"] == "req-boom" and "boom" in errors[0]["exception"]
+
+
+def test_metrics_count_requests_rows_errors_and_name_the_bundle(
+    client, store_frame, trained_bundle
+):
+    features = bundle_features(trained_bundle)
+    rows = store_frame[store_frame["interval_start_utc"] >= SCORED_FROM].head(3)
+    client.post("/score", json={"rows": [row_json(r, features) for _, r in rows.iterrows()]})
+    client.post("/score", content=b"{oops")
+    client.get("/nowhere/at/all")
+    text = client.get("/metrics").text
+    bundle_id = client.get("/ready").json()["bundle_id"]
+    assert 'ercot_dart_http_requests_total{method="POST",route="/score",status="200"} 1.0' in text
+    assert 'ercot_dart_http_requests_total{method="GET",route="unmatched",status="404"} 1.0' in text
+    assert "ercot_dart_rows_scored_total 3.0" in text
+    assert (
+        'ercot_dart_rows_without_prediction_total{model="lstm"} 3.0' in text
+    )  # no store, no history
+    assert 'ercot_dart_errors_total{kind="malformed-json"} 1.0' in text
+    assert (
+        'ercot_dart_http_request_duration_seconds_bucket{le="0.005",method="POST",route="/score"}'
+        in text
+    )
+    assert f'ercot_dart_bundle_info{{bundle_id="{bundle_id}"' in text
