@@ -395,10 +395,13 @@ def _status(message: str):  # type: ignore[no-untyped-def]
 
 def _register_groups() -> None:
     from ercot_dart.cli_models import models
+    from ercot_dart.cli_pipeline import predict, run
     from ercot_dart.cli_serve import serve
 
     main.add_command(models)
     main.add_command(serve)
+    main.add_command(predict)
+    main.add_command(run)
 
 
 _register_groups()

@@ -123,6 +123,54 @@ class Settings(BaseSettings):
         pattern="^(DEBUG|INFO|WARNING|ERROR)$",
         description="Level of the service's JSON logs (one access line per request at INFO).",
     )
+    # --- the pipeline: publishing, notifications, retries (flow dart-pipeline) ---
+    predictions_db_url: str = Field(
+        "",
+        description=(
+            "SQLAlchemy URL of the database holding the table predictions_dart_spread; empty means "
+            "sqlite:///<data_dir>/predictions.sqlite."
+        ),
+    )
+    predictions_blob_block: str = Field(
+        "",
+        description=(
+            "Name of a prefect-azure AzureBlobStorageContainer block predictions are published to "
+            "(predictions/YYYY/MM/DD/HH/predictions.parquet); empty means the local folder blob_dir."
+        ),
+    )
+    notify_slack_webhook: str = Field(
+        "",
+        repr=False,
+        description="Slack incoming-webhook URL, or prefect-secret:<block name>; empty: no Slack message.",
+    )
+    notify_teams_webhook: str = Field(
+        "",
+        repr=False,
+        description="Microsoft Teams incoming-webhook (Workflows) URL, or prefect-secret:<block name>; empty: no Teams message.",
+    )
+    notify_email_to: str = Field(
+        "", description="Comma-separated addresses of the e-mail summary; empty: no e-mail."
+    )
+    notify_email_from: str = Field("ercot-dart@localhost", description="Sender of the e-mails.")
+    smtp_host: str = Field("localhost", description="SMTP server of the e-mails.")
+    smtp_port: int = Field(25, gt=0, lt=65536, description="SMTP port (587 with smtp_starttls).")
+    smtp_starttls: bool = Field(False, description="Upgrade the SMTP connection with STARTTLS.")
+    smtp_username: str = Field("", description="SMTP user; empty: no login.")
+    smtp_password: str = Field(
+        "",
+        repr=False,
+        description="SMTP password, or prefect-secret:<block name>. A secret: never in files of the repository.",
+    )
+    notify_top_spreads: int = Field(
+        5, ge=0, description="How many of the largest expected spreads the summary lists."
+    )
+    task_retries: int = Field(
+        3, ge=0, description="Retries of tasks that touch SQL, blob storage or a webhook."
+    )
+    retry_delay_seconds: list[float] = Field(
+        [2.0, 5.0, 15.0],
+        description="Delays before each retry (seconds, JSON list; the last repeats); jittered ±50%.",
+    )
     synth_seed: int = Field(7, description="Default seed of the synthetic market.")
     synth_points: int = Field(
         20, gt=0, description="Default number of synthetic settlement points."
@@ -147,6 +195,11 @@ class Settings(BaseSettings):
 
         hour, minute = map(int, self.issue_local_time.split(":"))
         return AsOfRules(issue_local_time=time(hour, minute))
+
+    @property
+    def predictions_url(self) -> str:
+        """The predictions database URL, the embedded SQLite file when none is configured."""
+        return self.predictions_db_url or f"sqlite:///{self.data_dir / 'predictions.sqlite'}"
 
     @property
     def feature_store_dir(self) -> Path:

@@ -46,10 +46,20 @@ def retry_transient(task: Task[..., Any], task_run: TaskRun, state: State[Any]) 
     return False
 
 
-RETRIES = {
-    "retries": 3,
-    "retry_delay_seconds": [2, 5, 15],
-    "retry_jitter_factor": 0.5,
-    "retry_condition_fn": retry_transient,
-}
-"""Keyword arguments of ``@task`` for tasks that touch the outside world."""
+def retry_options() -> dict[str, Any]:
+    """Keyword arguments of ``@task`` for tasks that touch the outside world: retries and their
+    delays from settings (``ERCOT_DART_TASK_RETRIES``, ``ERCOT_DART_RETRY_DELAY_SECONDS``),
+    jittered, transient errors only."""
+    from ercot_dart.settings import get_settings
+
+    settings = get_settings()
+    return {
+        "retries": settings.task_retries,
+        "retry_delay_seconds": list(settings.retry_delay_seconds) or [0.0],
+        "retry_jitter_factor": 0.5,
+        "retry_condition_fn": retry_transient,
+    }
+
+
+RETRIES = retry_options()
+"""Keyword arguments of ``@task`` for tasks that touch the outside world (read at import)."""

@@ -45,6 +45,8 @@ class AsOfRules:
     """Actual load for operating day D is published at this local time on D + 1."""
     issue_local_time: time = time(9, 0)
     """Training rows are issued at this local time on the day before delivery (DAM closes 10:00)."""
+    dam_close_local_time: time = time(10, 0)
+    """The DAM for operating day D closes at this local time on D − 1: bids after it are late."""
 
 
 def per_distinct(

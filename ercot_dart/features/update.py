@@ -23,8 +23,10 @@ from ercot_dart.features import store as fs
 from ercot_dart.features.asof import AsOfRules, local_day
 from ercot_dart.features.build import (
     PRICE_TABLES,
+    Prepared,
     Sources,
     build_features,
+    inference_rows,
     prepare,
     sort_rows,
     training_rows,
@@ -187,16 +189,13 @@ def refresh_hourly(stage_dir: Path, store: Path, days: Iterable[date], batch_day
     return rows
 
 
-def build_month(
-    stage_dir: Path, store: Path, month: str, days: list[date], rules: AsOfRules
-) -> int:
-    """Rebuild the features of delivery ``days`` (all in ``month``) and merge them into the
-    month's partition, replacing those days' rows; returns rows written for those days."""
-    first, last = min(days), max(days)
+def prepare_days(stage_dir: Path, store: Path, first: date, last: date) -> Prepared | None:
+    """The hourly prices and system tables that features of delivery days ``first``..``last``
+    read (their history included), prepared; None when the store has no prices for them."""
     history = first - timedelta(days=REACH_DAYS + 8)
     prices = fs.read_hourly(store, history, last + timedelta(days=1), columns=HOURLY_COLUMNS)
     if prices.empty:
-        return 0
+        return None
     span = [history + timedelta(days=k) for k in range((last - history).days + 1)]
     system = {t: read_days(stage_dir, t, span, c, False) for t, c in SYSTEM_COLUMNS.items()}
     sources = Sources(
@@ -205,8 +204,40 @@ def build_month(
             for t, f in system.items()
         }
     )
-    prepared = prepare(sources, prices=prices)
-    rows = training_rows(prices, rules, first, last)
+    return prepare(sources, prices=prices)
+
+
+def inference_features(
+    stage_dir: Path, store: Path, days: list[date], issue_time_utc: pd.Timestamp, rules: AsOfRules
+) -> pd.DataFrame:
+    """Features of every settlement point and hour of local delivery ``days``, as of
+    ``issue_time_utc`` (batch inference): the same computation as the store's rows, at another
+    issue time. The points are those with prices in the weeks before the days.
+
+    Raises:
+        ValueError: the store holds no hourly prices near the days (features not built yet).
+    """
+    prepared = prepare_days(stage_dir, store, min(days), max(days))
+    if prepared is None:
+        raise ValueError(
+            f"no hourly prices in {store} for the {REACH_DAYS + 8} days before {min(days)}: "
+            "build the features first (`ercot-dart features`)"
+        )
+    points = prepared.point_type.index.to_numpy()
+    rows = pd.concat([inference_rows(points, d, issue_time_utc) for d in days], ignore_index=True)
+    return build_features(prepared, rows, rules)
+
+
+def build_month(
+    stage_dir: Path, store: Path, month: str, days: list[date], rules: AsOfRules
+) -> int:
+    """Rebuild the features of delivery ``days`` (all in ``month``) and merge them into the
+    month's partition, replacing those days' rows; returns rows written for those days."""
+    first, last = min(days), max(days)
+    prepared = prepare_days(stage_dir, store, first, last)
+    if prepared is None:
+        return 0
+    rows = training_rows(prepared.prices, rules, first, last)
     rows = rows[local_day(rows["interval_start_utc"]).isin(pd.DatetimeIndex(days))]
     fresh = build_features(prepared, rows, rules) if len(rows) else None
     old = None

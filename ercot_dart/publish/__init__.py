@@ -1,0 +1,1 @@
+"""Publishing predictions: blob files, the SQL table, notifications. Each module does one."""

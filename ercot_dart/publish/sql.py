@@ -1,0 +1,76 @@
+"""The SQL table ``predictions_dart_spread``: one row per (issue time, settlement point, delivery
+hour, model), upserted on that key, so rerunning an hour replaces its rows and never duplicates
+them (SQLite and PostgreSQL ``ON CONFLICT``, SQL Server ``MERGE``: ``ercot_dart.db.write``).
+Times are stored as naive UTC (the ``_utc`` columns), whatever the server's time zone.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Engine,
+    Float,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    select,
+)
+
+from ercot_dart.db.write import upsert_frame
+
+metadata = MetaData()
+
+predictions_dart_spread = Table(
+    "predictions_dart_spread",
+    metadata,
+    Column("issue_time_utc", DateTime, nullable=False),
+    Column("settlement_point", String(64), nullable=False),
+    Column("interval_start_utc", DateTime, nullable=False),
+    Column("hour_ending_local", String(5), nullable=False),
+    Column("dst_flag", String(1), nullable=False),
+    Column("model", String(16), nullable=False),
+    Column("prediction", Float, nullable=False),
+    Column("p10", Float, nullable=True),
+    Column("p90", Float, nullable=True),
+    Column("bundle_id", String(128), nullable=False),
+    PrimaryKeyConstraint(
+        "issue_time_utc",
+        "settlement_point",
+        "interval_start_utc",
+        "model",
+        name="pk_predictions_dart_spread",
+    ),
+)
+TIME_COLUMNS = ("issue_time_utc", "interval_start_utc")
+
+
+def _naive_utc(frame: pd.DataFrame) -> pd.DataFrame:
+    out = frame.copy()
+    for col in TIME_COLUMNS:
+        out[col] = pd.to_datetime(out[col], utc=True).dt.tz_localize(None)
+    return out
+
+
+def write_predictions(engine: Engine, frame: pd.DataFrame) -> int:
+    """Upsert prediction rows (the promised format) in one transaction; returns rows written.
+    Creates the table when it is missing."""
+    metadata.create_all(engine, tables=[predictions_dart_spread])
+    with engine.begin() as conn:
+        return upsert_frame(conn, predictions_dart_spread, _naive_utc(frame))
+
+
+def read_predictions(engine: Engine, issue_time_utc: pd.Timestamp | None = None) -> pd.DataFrame:
+    """Rows of the table (of one issue time if given), times as UTC timestamps."""
+    t = predictions_dart_spread
+    query = select(t)
+    if issue_time_utc is not None:
+        stamp = pd.Timestamp(issue_time_utc).tz_convert("UTC").tz_localize(None).to_pydatetime()
+        query = query.where(t.c.issue_time_utc == stamp)
+    with engine.connect() as conn:
+        frame = pd.DataFrame(conn.execute(query).mappings().all(), columns=[c.name for c in t.c])
+    for col in TIME_COLUMNS:
+        frame[col] = pd.to_datetime(frame[col]).dt.tz_localize("UTC")
+    return frame

@@ -1,0 +1,90 @@
+"""Flow ``dart-pipeline``: build features → (retrain) → batch inference → publish.
+
+``retrain=false`` (the hourly deployment) skips training and scores with the champion. The
+steps are subflows; with results persisted, a run retried from the Prefect UI reuses the
+subflows that had completed and redoes only the rest. A failed run sends a failure notice.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from prefect import flow, get_run_logger
+
+from ercot_dart.predict import utc
+from ercot_dart.publish.notify import channels, failure_message
+from ercot_dart.settings import get_settings
+from flows.batch_inference import batch_inference, run_issue_time
+from flows.build_features import build_features
+from flows.publish_predictions import publish_predictions
+from flows.train_models import train_models
+
+
+def notify_failure(flow: Any, flow_run: Any, state: Any) -> None:
+    """Flow hook: tell every channel the run failed (one attempt each; a notice that cannot be
+    sent is logged, it does not hide the run's own failure)."""
+    import logging
+
+    log = logging.getLogger("ercot_dart.pipeline")
+    try:
+        targets = channels(get_settings())
+    except Exception as exc:
+        log.error("failure notice not sent: %s", exc)
+        return
+    message = failure_message(
+        flow_run.name, flow.name, state.message or state.name, getattr(flow_run, "ui_url", None)
+    )
+    for channel in targets:
+        try:
+            channel.send(message)
+        except Exception as exc:
+            log.error("failure notice to %s not sent: %s", channel.kind, exc)
+
+
+@flow(
+    name="dart-pipeline",
+    log_prints=True,
+    persist_result=True,
+    on_failure=[notify_failure],
+    on_crashed=[notify_failure],
+)
+def dart_pipeline(
+    retrain: bool = False,
+    delivery_date: date | None = None,
+    backfill_start: date | None = None,
+    backfill_end: date | None = None,
+    issue_time: datetime | None = None,
+    quick: bool = False,
+) -> dict:
+    """The whole pipeline once.
+
+    Args:
+        retrain: train, evaluate and register a new bundle first (promoted only if not worse
+            than the champion); false scores with the champion.
+        delivery_date: predict this local delivery day (default: the next one whose DAM is open).
+        backfill_start, backfill_end: predict every day of this range instead.
+        issue_time: what the features are as of (default: the run's scheduled start).
+        quick: small models (the demo and tests).
+    """
+    log = get_run_logger()
+    issue = utc(issue_time) if issue_time is not None else run_issue_time()
+    built = build_features()
+    trained = train_models(quick=quick) if retrain else None
+    if trained is not None:
+        log.info("bundle %s: %s", trained["bundle_id"], trained["reason"])
+    predicted = batch_inference(
+        issue_time=issue.to_pydatetime(),
+        delivery_date=delivery_date,
+        backfill_start=backfill_start,
+        backfill_end=backfill_end,
+    )
+    published = publish_predictions(predicted["staged"])
+    return {
+        "issue_time_utc": predicted["issue_time_utc"],
+        "days": predicted["days"],
+        "bundle_id": predicted["bundle_id"],
+        "feature_rows": built["feature_rows"],
+        "trained": trained,
+        **published,
+    }
