@@ -241,3 +241,45 @@ def request_small(small_store: Path):  # type: ignore[no-untyped-def]
         recent_days=10,
         config=_quick_config(),
     )
+
+
+# --- a PostgreSQL database of its own, which a test can switch off and on (fault injection) ---
+
+
+class Database:
+    """A throwaway PostgreSQL database; :meth:`down` refuses new connections as a server that
+    went away would, :meth:`up` lets them in again."""
+
+    def __init__(self, admin_url: str, name: str) -> None:
+        self.admin = make_engine(admin_url).execution_options(isolation_level="AUTOCOMMIT")
+        self.name = name
+        self.url = make_url(admin_url).set(database=name).render_as_string(hide_password=False)
+
+    def _sql(self, statement: str) -> None:
+        with self.admin.connect() as conn:
+            conn.execute(text(statement))
+
+    def down(self) -> None:
+        self._sql(f'ALTER DATABASE "{self.name}" WITH ALLOW_CONNECTIONS false')
+        self._sql(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            f"WHERE datname = '{self.name}' AND pid <> pg_backend_pid()"
+        )
+
+    def up(self) -> None:
+        self._sql(f'ALTER DATABASE "{self.name}" WITH ALLOW_CONNECTIONS true')
+
+
+@pytest.fixture
+def pg_database() -> Iterator[Database]:
+    url = os.environ.get(POSTGRES_URL_VAR)
+    if not url:
+        pytest.skip(f"{POSTGRES_URL_VAR} not set")
+    db = Database(url, f"dart_{uuid.uuid4().hex[:12]}")
+    db._sql(f'CREATE DATABASE "{db.name}"')
+    try:
+        yield db
+    finally:
+        db.down()
+        db._sql(f'DROP DATABASE IF EXISTS "{db.name}"')
+        db.admin.dispose()

@@ -111,9 +111,8 @@ class AzureBlobStore(BlobStore):
         return f"{base}/{key}" if base else key
 
     def put(self, key: str, data: bytes) -> None:
-        self.block.upload_from_file_object(
-            io.BytesIO(data), self._full(key), overwrite=True, _sync=True
-        )  # type: ignore[call-arg]
+        # the block puts its base folder in front of the key itself
+        self.block.upload_from_file_object(io.BytesIO(data), key, overwrite=True, _sync=True)  # type: ignore[call-arg]
 
     def _client(self):  # type: ignore[no-untyped-def]
         from ercot_dart.registry.blob import BlobRegistry

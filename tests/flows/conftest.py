@@ -17,3 +17,52 @@ def prefect_api():
 
     with prefect_test_harness(server_startup_timeout=120):
         yield
+
+
+# --- the pipeline's inputs: two months of the real five hubs and a trained champion bundle ---
+
+WINDOW_COLUMNS = {
+    "dam_spp": "DeliveryDate",
+    "rtm_spp": "DeliveryDate",
+    "sced_lmp": "SCEDTimestamp",
+    "sced_system_lambda": "SCEDTimeStamp",
+    "load_forecast": "DeliveryDate",
+    "actual_load": "OperDay",
+    "wind_power": "DELIVERY_DATE",
+    "solar_power": "DELIVERY_DATE",
+    "dam_as_prices": "DeliveryDate",
+}
+
+
+@pytest.fixture(scope="session")
+def pipeline_source(real_engine, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """A SQLite source database holding the real rows of 2024-07-01 .. 2024-08-21."""
+    from ercot_dart.db.engine import create_tables, make_engine
+
+    path = tmp_path_factory.mktemp("pipeline-source") / "source.sqlite"
+    engine = make_engine(f"sqlite:///{path}")
+    create_tables(engine)
+    real = real_engine.url.database
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f"ATTACH DATABASE '{real}' AS real")
+        for table, column in WINDOW_COLUMNS.items():
+            conn.exec_driver_sql(
+                f'INSERT INTO main."{table}" SELECT * FROM real."{table}" '
+                f"WHERE \"{column}\" >= '2024-07-01' AND \"{column}\" < '2024-08-22'"
+            )
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DETACH DATABASE real")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def champion_bundle(request_small, tmp_path_factory):  # type: ignore[no-untyped-def]
+    """The three models trained (quick) on the small real store: the pipeline's champion."""
+    from ercot_dart.models.training import evaluate, export_bundle, fit, prepare
+
+    prepared = prepare(request_small)
+    models = {name: fit(name, prepared) for name in ("lightgbm", "xgboost", "lstm")}
+    return export_bundle(
+        prepared, models, evaluate(prepared, models), tmp_path_factory.mktemp("bundles")
+    )

@@ -1,0 +1,136 @@
+"""The ``dart-pipeline`` flow on a real Prefect API, on two months of the real five hubs:
+features → batch inference with the champion → publishing to the local blob folder and a SQL
+table, and notifications to local Slack/Teams/SMTP receivers. Reruns change nothing; a database
+down on the first attempt is retried; down for good, the run fails whole and says so."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import threading
+import time
+from datetime import UTC, date, datetime
+
+import pandas as pd
+import pytest
+from prefect.client.orchestration import get_client
+from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+from ercot_dart.db.engine import make_engine
+from ercot_dart.publish.blob import prediction_key, read_parquet_bytes
+from ercot_dart.publish.sql import read_predictions
+from ercot_dart.registry import LocalRegistry
+from ercot_dart.settings import get_settings
+from flows.dart_pipeline import dart_pipeline
+from tests.receivers import smtp_server, webhooks
+
+ISSUE = datetime(2024, 8, 20, 14, 0, tzinfo=UTC)  # 09:00 CDT: predicts 2024-08-21
+HUBS = 5
+
+
+@pytest.fixture
+def pipeline(tmp_path, monkeypatch, pipeline_source, champion_bundle):  # type: ignore[no-untyped-def]
+    """Settings of an embedded setup in ``tmp_path`` with the champion registered, and live
+    notification receivers."""
+    source = tmp_path / "source.sqlite"
+    shutil.copy(pipeline_source, source)
+    registry = LocalRegistry(tmp_path / "registry")
+    bundle_id = registry.publish(champion_bundle)
+    registry.promote(bundle_id, "test champion")
+    with webhooks() as hooks, smtp_server() as box:
+        env = {
+            "ERCOT_DART_DATA_DIR": str(tmp_path),
+            "ERCOT_DART_DB_URL": f"sqlite:///{source}",
+            "ERCOT_DART_NOTIFY_SLACK_WEBHOOK": hooks.url("slack"),
+            "ERCOT_DART_NOTIFY_TEAMS_WEBHOOK": hooks.url("teams"),
+            "ERCOT_DART_NOTIFY_EMAIL_TO": "desk@example.com",
+            "ERCOT_DART_SMTP_HOST": "127.0.0.1",
+            "ERCOT_DART_SMTP_PORT": str(box.port),
+        }
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        get_settings.cache_clear()
+        yield hooks, box
+    get_settings.cache_clear()
+
+
+def artifact_keys() -> set[str]:
+    async def read() -> list:
+        async with get_client() as client:
+            return await client.read_artifacts(
+                artifact_filter=ArtifactFilter(
+                    key=ArtifactFilterKey(any_=["dart-published", "dart-bundle-metrics"])
+                )
+            )
+
+    return {a.key for a in asyncio.run(read())}
+
+
+def published_blob(issue: datetime = ISSUE) -> pd.DataFrame:
+    path = get_settings().blob_root / prediction_key(pd.Timestamp(issue))
+    return read_parquet_bytes(path.read_bytes())
+
+
+def test_the_pipeline_publishes_everywhere_and_a_rerun_changes_nothing(prefect_api, pipeline):
+    hooks, box = pipeline
+    result = dart_pipeline(issue_time=ISSUE)
+
+    assert result["days"] == ["2024-08-21"]
+    frame = published_blob()
+    assert len(frame) == HUBS * 24 * 4  # every hub and hour, three models and the ensemble
+    assert set(frame["model"]) == {"lightgbm", "xgboost", "lstm", "ensemble"}
+    assert (frame["issue_time_utc"] == pd.Timestamp(ISSUE)).all()
+    assert frame["interval_start_utc"].min() == pd.Timestamp("2024-08-21T05:00Z")
+    table = read_predictions(make_engine(get_settings().predictions_url))
+    assert len(table) == len(frame)
+    assert not (get_settings().blob_root / "staging").exists()
+
+    assert len(hooks.bodies("slack")) == 1 and len(hooks.bodies("teams")) == 1
+    assert "bundle" in hooks.bodies("slack")[0]["text"]
+    assert [s for s in box.subjects() if "published" in s]
+    assert {"dart-published", "dart-bundle-metrics"} <= artifact_keys()
+
+    again = dart_pipeline(issue_time=ISSUE)
+    assert again["rows"] == result["rows"]
+    pd.testing.assert_frame_equal(published_blob(), frame)
+    assert len(read_predictions(make_engine(get_settings().predictions_url))) == len(frame)
+
+
+def test_a_backfill_publishes_one_file_per_issue_hour(prefect_api, pipeline):
+    result = dart_pipeline(
+        issue_time=ISSUE, backfill_start=date(2024, 8, 18), backfill_end=date(2024, 8, 19)
+    )
+    assert result["days"] == ["2024-08-18", "2024-08-19"]
+    for issue in (datetime(2024, 8, 17, 14, tzinfo=UTC), datetime(2024, 8, 18, 14, tzinfo=UTC)):
+        frame = published_blob(issue)
+        assert (frame["issue_time_utc"] == pd.Timestamp(issue)).all() and len(frame)
+
+
+@pytest.mark.postgres
+def test_a_database_down_on_the_first_attempt_is_retried(
+    prefect_api, pipeline, pg_database, monkeypatch
+):
+    monkeypatch.setenv("ERCOT_DART_PREDICTIONS_DB_URL", pg_database.url)
+    get_settings.cache_clear()
+    pg_database.down()
+    threading.Timer(1.0, pg_database.up).start()  # back before the first retry
+    result = dart_pipeline(issue_time=ISSUE)
+    assert len(read_predictions(make_engine(pg_database.url))) == result["rows"] > 0
+
+
+@pytest.mark.postgres
+def test_a_database_down_for_good_fails_the_run_and_publishes_nothing(
+    prefect_api, pipeline, pg_database, monkeypatch
+):
+    hooks, box = pipeline
+    monkeypatch.setenv("ERCOT_DART_PREDICTIONS_DB_URL", pg_database.url)
+    get_settings.cache_clear()
+    pg_database.down()
+    started = time.monotonic()
+    with pytest.raises(Exception, match="does not allow connections|not currently accepting"):
+        dart_pipeline(issue_time=ISSUE)
+    assert time.monotonic() - started > 5  # it was retried first
+    blob = get_settings().blob_root / prediction_key(pd.Timestamp(ISSUE))
+    assert not blob.exists()  # the blob written before the upsert failed was taken back
+    assert [s for s in box.subjects() if "FAILED" in s]
+    assert "FAILED" in hooks.bodies("slack")[-1]["text"]
