@@ -7,12 +7,15 @@ PIP := $(PY) -m pip
 STAMP := $(VENV)/.installed
 AZURITE := node_modules/.bin/azurite-blob
 SHARED ?= ../shared
-DEMO_START ?= 2024-01-01
-DEMO_END ?= 2024-12-31
+# the demo market runs for the year up to today, so the pipeline predicts tomorrow (or the day after)
+DEMO_END ?= $(shell date -u +%F)
+DEMO_START ?= $(shell date -u -d '$(DEMO_END) - 365 days' +%F)
 DEMO_POINTS ?= 20
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
+# a temporary local Prefect API can be slow to start on a fresh database
+export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 
-.PHONY: venv demo test lint clean help
+.PHONY: venv demo test lint clean help deploy-local
 
 help:
 	@echo "make demo   build the embedded demo data and run the pipeline on it"
@@ -38,8 +41,7 @@ venv: $(STAMP)
 demo: $(STAMP)
 	@mkdir -p data
 	$(VENV)/bin/ercot-dart synth --start $(DEMO_START) --end $(DEMO_END) --points $(DEMO_POINTS)
-	$(VENV)/bin/ercot-dart features
-	$(VENV)/bin/ercot-dart train --quick
+	$(VENV)/bin/ercot-dart run --retrain --quick
 	$(VENV)/bin/ercot-dart models list
 	@if [ -d "$(SHARED)/data/ercot-real" ]; then \
 		$(VENV)/bin/ercot-dart import --db sqlite:///data/ercot-real.sqlite "$(SHARED)/data/ercot-real" && \
@@ -49,7 +51,11 @@ demo: $(STAMP)
 	@echo "Source tables:  data/ercot.sqlite (synthetic market), data/ercot-real.sqlite (real ERCOT files)"
 	@echo "Feature store:  data/features/month=YYYY-MM/part.parquet"
 	@echo "Model bundles:  data/registry/bundles/<bundle id>/ (ONNX models, manifest.json, metrics.json, plots)"
-	@echo "Try:  .venv/bin/ercot-dart models list   then   .venv/bin/ercot-dart models show <bundle id>"
+	@echo "Predictions:    data/blob/predictions/YYYY/MM/DD/HH/predictions.parquet and the table"
+	@echo "                predictions_dart_spread in data/predictions.sqlite"
+	@echo "Try:  sqlite3 data/predictions.sqlite \"SELECT settlement_point, interval_start_utc, hour_ending_local, model, prediction, p10, p90 FROM predictions_dart_spread WHERE model='ensemble' LIMIT 24\""
+	@echo "      .venv/bin/ercot-dart predict --out data/tomorrow.parquet     (batch inference, no Prefect)"
+	@echo "      make serve                                                   (the scoring service)"
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .
@@ -67,3 +73,8 @@ SERVE_PORT ?= 8000
 .PHONY: serve
 serve: $(STAMP)
 	$(VENV)/bin/ercot-dart serve --host $(SERVE_HOST) --port $(SERVE_PORT) --feature-store data/features
+
+# The deployments of prefect.yaml on a local process work pool (PREFECT_API_URL: a running
+# `prefect server start`); then `.venv/bin/prefect worker start --pool dart-local`. docs/pipeline.md.
+deploy-local: $(STAMP)
+	$(PY) infra/deploy_local.py

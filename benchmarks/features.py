@@ -70,15 +70,11 @@ def build_store(stage: Path, store: Path, workers: int, changed: dict | None = N
     rules = AsOfRules()
     timings: dict[str, float] = {}
     if workers:
-        import dask
         from dask.distributed import Client, LocalCluster
 
-        # Dask starts its workers with MALLOC_TRIM_THRESHOLD_=65536, which fixes glibc's mmap
-        # threshold: every large numpy temporary is then mapped and unmapped afresh, and the
-        # page faults cost the feature build ~40 % more CPU; the other settings are kept
-        environ = dict(dask.config.get("distributed.nanny.pre-spawn-environ"))
-        environ.pop("MALLOC_TRIM_THRESHOLD_", None)
-        dask.config.set({"distributed.nanny.pre-spawn-environ": environ})
+        from flows.build_features import keep_malloc_trim_default
+
+        keep_malloc_trim_default()  # as the flow's Dask task runner does
         cluster = LocalCluster(
             n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
         )
