@@ -1,0 +1,76 @@
+// What the Prefect ACI worker needs, and no more. For each flow run prefect-azure's worker creates
+// an ARM deployment of a container group in this resource group (attaching the runtime identity
+// and the data share, whose key ARM reads with listKeys), watches it, reads its logs and deletes
+// it. Contributor on the resource group would cover that, but whoever can edit the work pool's
+// template in Prefect could then have the worker deploy any resource here; this role allows
+// container groups and deployments only, and the identity it may attach is the runtime one.
+
+@description('Principal id of the worker identity.')
+param workerPrincipalId string
+
+@description('Name of the runtime identity the flow-run container groups carry.')
+param runtimeIdentityName string
+
+var identityOperator = subscriptionResourceId('Microsoft.Authorization/roleDefinitions', 'f1a07417-d97a-45cb-824c-7a7467783830')
+
+resource launcher 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
+  name: guid(resourceGroup().id, 'ercot-dart-aci-launcher')
+  properties: {
+    roleName: 'ercot-dart ACI flow-run launcher (${resourceGroup().name})'
+    description: 'Create, watch and delete the container groups of Prefect flow runs through ARM deployments in one resource group.'
+    type: 'CustomRole'
+    assignableScopes: [
+      resourceGroup().id
+    ]
+    permissions: [
+      {
+        actions: [
+          'Microsoft.Resources/subscriptions/resourceGroups/read'
+          'Microsoft.Resources/deployments/read'
+          'Microsoft.Resources/deployments/write'
+          'Microsoft.Resources/deployments/operations/read'
+          'Microsoft.Resources/deployments/operationstatuses/read'
+          'Microsoft.ContainerInstance/containerGroups/read'
+          'Microsoft.ContainerInstance/containerGroups/write'
+          'Microsoft.ContainerInstance/containerGroups/delete'
+          'Microsoft.ContainerInstance/containerGroups/stop/action'
+          'Microsoft.ContainerInstance/containerGroups/containers/logs/read'
+          // listKeys of the data share account, evaluated by ARM in the container group template;
+          // the blob account refuses shared keys, so its keys would open nothing
+          'Microsoft.Storage/storageAccounts/read'
+          'Microsoft.Storage/storageAccounts/listKeys/action'
+        ]
+        notActions: []
+        dataActions: []
+        notDataActions: []
+      }
+    ]
+  }
+}
+
+resource launch 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(resourceGroup().id, workerPrincipalId, launcher.id)
+  properties: {
+    roleDefinitionId: launcher.id
+    principalId: workerPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource runtime 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' existing = {
+  name: runtimeIdentityName
+}
+
+// Managed Identity Operator on the runtime identity alone: the worker may attach it (assign/action)
+// to a container group, and no other identity
+resource attach 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(runtime.id, workerPrincipalId, identityOperator)
+  scope: runtime
+  properties: {
+    roleDefinitionId: identityOperator
+    principalId: workerPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+output roleDefinitionId string = launcher.id
