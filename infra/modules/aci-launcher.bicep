@@ -48,10 +48,14 @@ resource launcher 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
   }
 }
 
+// a role definition is a subscription-level resource wherever it is declared: assignments name it
+// by its subscription resource id (referring to launcher.name keeps the dependency)
+var launcherId = subscriptionResourceId('Microsoft.Authorization/roleDefinitions', launcher.name)
+
 resource launch 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(resourceGroup().id, workerPrincipalId, launcher.id)
+  name: guid(resourceGroup().id, workerPrincipalId, launcherId)
   properties: {
-    roleDefinitionId: launcher.id
+    roleDefinitionId: launcherId
     principalId: workerPrincipalId
     principalType: 'ServicePrincipal'
   }
@@ -73,4 +77,4 @@ resource attach 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
-output roleDefinitionId string = launcher.id
+output roleDefinitionId string = launcherId

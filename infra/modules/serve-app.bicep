@@ -123,13 +123,15 @@ resource app 'Microsoft.App/containerApps@2024-03-01' = {
           ]
           probes: [
             {
+              // /health answers as soon as the process listens; Container Apps allows at most 10 failures
               type: 'Startup'
               httpGet: {
                 path: '/health'
                 port: 8000
               }
-              periodSeconds: 2
-              failureThreshold: 30
+              initialDelaySeconds: 3
+              periodSeconds: 5
+              failureThreshold: 10
               timeoutSeconds: 3
             }
             {
