@@ -8,9 +8,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from ercot_dart.monitor.freshness import Limits
 
 
 class Settings(BaseSettings):
@@ -171,6 +175,36 @@ class Settings(BaseSettings):
         [2.0, 5.0, 15.0],
         description="Delays before each retry (seconds, JSON list; the last repeats); jittered ±50%.",
     )
+    # --- monitoring (flow monitor, docs/monitoring.md) ---
+    monitor_window_days: int = Field(
+        7, gt=0, description="Delivery days the rolling accuracy and the current drift window span."
+    )
+    monitor_history_days: int = Field(
+        28, gt=0, description="Days of accuracy history the monitor recomputes and the report plots."
+    )
+    drift_psi_threshold: float = Field(
+        0.25, gt=0, description="Population stability index above which a feature (or the predictions) drifted."
+    )
+    drift_pvalue_threshold: float = Field(
+        0.01, gt=0, lt=1, description="Two-sample Kolmogorov-Smirnov p-value below which a drift is significant."
+    )
+    retrain_after_days: int = Field(
+        3,
+        gt=0,
+        description="Retrain (even when retrain is false) once the ensemble's realized MAE has been worse than the 7-day-median baseline on this many days in a row.",
+    )
+    freshness_enforce: bool = Field(
+        True, description="Stop the pipeline when a source table is stale (else warn and go on)."
+    )
+    freshness_realtime_minutes: int = Field(
+        30, gt=0, description="How old the latest SCED run may be (minutes)."
+    )
+    freshness_forecast_hours: int = Field(
+        3, gt=0, description="How old the latest load, wind and solar forecast posting may be (hours)."
+    )
+    freshness_gap_minutes: int = Field(
+        15, gt=0, description="Longest gap between SCED runs tolerated in the last 24 hours (minutes)."
+    )
     synth_seed: int = Field(7, description="Default seed of the synthetic market.")
     synth_points: int = Field(
         20, gt=0, description="Default number of synthetic settlement points."
@@ -200,6 +234,17 @@ class Settings(BaseSettings):
     def predictions_url(self) -> str:
         """The predictions database URL, the embedded SQLite file when none is configured."""
         return self.predictions_db_url or f"sqlite:///{self.data_dir / 'predictions.sqlite'}"
+
+    @property
+    def freshness_limits(self) -> Limits:
+        """How old each kind of source may be."""
+        from ercot_dart.monitor.freshness import Limits
+
+        return Limits(
+            realtime_minutes=self.freshness_realtime_minutes,
+            forecast_hours=self.freshness_forecast_hours,
+            gap_minutes=self.freshness_gap_minutes,
+        )
 
     @property
     def feature_store_dir(self) -> Path:

@@ -10,15 +10,33 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
+import pandas as pd
 from prefect import flow, get_run_logger
 
+from ercot_dart.monitor.freshness import StaleSourceError, problems
 from ercot_dart.predict import utc
 from ercot_dart.publish.notify import channels, failure_message
+from ercot_dart.registry import open_registry
 from ercot_dart.settings import get_settings
 from flows.batch_inference import batch_inference, run_issue_time
 from flows.build_features import build_features
+from flows.monitor import monitor
 from flows.publish_predictions import publish_predictions
 from flows.train_models import train_models
+from tasks.monitor import check_freshness, retrain_trigger
+
+CHAMPION_MIN_AGE = pd.Timedelta(hours=20)
+"""A champion younger than this is not retrained by the accuracy trigger (one retrain a day)."""
+
+
+def champion_age(settings: Any) -> pd.Timedelta:
+    """How old the champion bundle is (infinite when there is none)."""
+    registry = open_registry(settings)
+    champion = registry.champion()
+    if champion is None:
+        return pd.Timedelta.max
+    created = pd.Timestamp(registry.manifest(champion)["created_at"])
+    return pd.Timestamp.now("UTC") - created.tz_convert("UTC")
 
 
 def notify_failure(flow: Any, flow_run: Any, state: Any) -> None:
@@ -68,7 +86,20 @@ def dart_pipeline(
         quick: small models (the demo and tests).
     """
     log = get_run_logger()
+    settings = get_settings()
     issue = utc(issue_time) if issue_time is not None else run_issue_time()
+    stale = problems(check_freshness(settings.source_url, issue))
+    if stale and settings.freshness_enforce:
+        raise StaleSourceError(
+            f"stale sources at {issue:%Y-%m-%dT%H:%MZ}: {'; '.join(stale)}. The run stops rather "
+            "than publish predictions made from old data (ERCOT_DART_FRESHNESS_ENFORCE=false "
+            "goes on regardless)"
+        )
+    if not retrain:
+        reason = retrain_trigger(settings.predictions_url, issue)
+        if reason and champion_age(settings) > CHAMPION_MIN_AGE:
+            log.warning("retraining although retrain=false: %s", reason)
+            retrain = True
     built = build_features()
     trained = train_models(quick=quick) if retrain else None
     if trained is not None:
@@ -80,7 +111,14 @@ def dart_pipeline(
         backfill_end=backfill_end,
     )
     published = publish_predictions(predicted["staged"])
+    monitored = None
+    if retrain:  # the daily run also monitors (the hourly monitor has its own deployment)
+        try:
+            monitored = monitor(as_of=issue.to_pydatetime())
+        except Exception as exc:  # published all the same; the monitor run shows the failure
+            log.error("the monitor failed: %s", exc)
     return {
+        "monitor": monitored,
         "issue_time_utc": predicted["issue_time_utc"],
         "days": predicted["days"],
         "bundle_id": predicted["bundle_id"],

@@ -62,13 +62,27 @@ def write_predictions(engine: Engine, frame: pd.DataFrame) -> int:
         return upsert_frame(conn, predictions_dart_spread, _naive_utc(frame))
 
 
-def read_predictions(engine: Engine, issue_time_utc: pd.Timestamp | None = None) -> pd.DataFrame:
-    """Rows of the table (of one issue time if given), times as UTC timestamps."""
+def _naive(moment: pd.Timestamp) -> object:
+    return pd.Timestamp(moment).tz_convert("UTC").tz_localize(None).to_pydatetime()
+
+
+def read_predictions(
+    engine: Engine,
+    issue_time_utc: pd.Timestamp | None = None,
+    since: pd.Timestamp | None = None,
+    until: pd.Timestamp | None = None,
+) -> pd.DataFrame:
+    """Rows of the table, times as UTC timestamps: of one issue time if given, or of the
+    delivery hours in ``[since, until)``. An absent table reads as no rows."""
     t = predictions_dart_spread
+    metadata.create_all(engine, tables=[t])
     query = select(t)
     if issue_time_utc is not None:
-        stamp = pd.Timestamp(issue_time_utc).tz_convert("UTC").tz_localize(None).to_pydatetime()
-        query = query.where(t.c.issue_time_utc == stamp)
+        query = query.where(t.c.issue_time_utc == _naive(issue_time_utc))
+    if since is not None:
+        query = query.where(t.c.interval_start_utc >= _naive(since))
+    if until is not None:
+        query = query.where(t.c.interval_start_utc < _naive(until))
     with engine.connect() as conn:
         frame = pd.DataFrame(conn.execute(query).mappings().all(), columns=[c.name for c in t.c])
     for col in TIME_COLUMNS:

@@ -4,8 +4,13 @@ database), started once per session."""
 from __future__ import annotations
 
 import os
+import shutil
 
 import pytest
+
+from ercot_dart.registry import LocalRegistry
+from ercot_dart.settings import get_settings
+from tests.receivers import smtp_server, webhooks
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
@@ -66,3 +71,29 @@ def champion_bundle(request_small, tmp_path_factory):  # type: ignore[no-untyped
     return export_bundle(
         prepared, models, evaluate(prepared, models), tmp_path_factory.mktemp("bundles")
     )
+
+
+@pytest.fixture
+def pipeline(tmp_path, monkeypatch, pipeline_source, champion_bundle):  # type: ignore[no-untyped-def]
+    """Settings of an embedded setup in ``tmp_path`` with the champion registered, and live
+    notification receivers."""
+    source = tmp_path / "source.sqlite"
+    shutil.copy(pipeline_source, source)
+    registry = LocalRegistry(tmp_path / "registry")
+    bundle_id = registry.publish(champion_bundle)
+    registry.promote(bundle_id, "test champion")
+    with webhooks() as hooks, smtp_server() as box:
+        env = {
+            "ERCOT_DART_DATA_DIR": str(tmp_path),
+            "ERCOT_DART_DB_URL": f"sqlite:///{source}",
+            "ERCOT_DART_NOTIFY_SLACK_WEBHOOK": hooks.url("slack"),
+            "ERCOT_DART_NOTIFY_TEAMS_WEBHOOK": hooks.url("teams"),
+            "ERCOT_DART_NOTIFY_EMAIL_TO": "desk@example.com",
+            "ERCOT_DART_SMTP_HOST": "127.0.0.1",
+            "ERCOT_DART_SMTP_PORT": str(box.port),
+        }
+        for key, value in env.items():
+            monkeypatch.setenv(key, value)
+        get_settings.cache_clear()
+        yield hooks, box
+    get_settings.cache_clear()

@@ -6,7 +6,6 @@ down on the first attempt is retried; down for good, the run fails whole and say
 from __future__ import annotations
 
 import asyncio
-import shutil
 import threading
 import time
 from datetime import UTC, date, datetime
@@ -19,39 +18,11 @@ from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 from ercot_dart.db.engine import make_engine
 from ercot_dart.publish.blob import prediction_key, read_parquet_bytes
 from ercot_dart.publish.sql import read_predictions
-from ercot_dart.registry import LocalRegistry
 from ercot_dart.settings import get_settings
 from flows.dart_pipeline import dart_pipeline
-from tests.receivers import smtp_server, webhooks
 
 ISSUE = datetime(2024, 8, 20, 14, 0, tzinfo=UTC)  # 09:00 CDT: predicts 2024-08-21
 HUBS = 5
-
-
-@pytest.fixture
-def pipeline(tmp_path, monkeypatch, pipeline_source, champion_bundle):  # type: ignore[no-untyped-def]
-    """Settings of an embedded setup in ``tmp_path`` with the champion registered, and live
-    notification receivers."""
-    source = tmp_path / "source.sqlite"
-    shutil.copy(pipeline_source, source)
-    registry = LocalRegistry(tmp_path / "registry")
-    bundle_id = registry.publish(champion_bundle)
-    registry.promote(bundle_id, "test champion")
-    with webhooks() as hooks, smtp_server() as box:
-        env = {
-            "ERCOT_DART_DATA_DIR": str(tmp_path),
-            "ERCOT_DART_DB_URL": f"sqlite:///{source}",
-            "ERCOT_DART_NOTIFY_SLACK_WEBHOOK": hooks.url("slack"),
-            "ERCOT_DART_NOTIFY_TEAMS_WEBHOOK": hooks.url("teams"),
-            "ERCOT_DART_NOTIFY_EMAIL_TO": "desk@example.com",
-            "ERCOT_DART_SMTP_HOST": "127.0.0.1",
-            "ERCOT_DART_SMTP_PORT": str(box.port),
-        }
-        for key, value in env.items():
-            monkeypatch.setenv(key, value)
-        get_settings.cache_clear()
-        yield hooks, box
-    get_settings.cache_clear()
 
 
 def artifact_keys() -> set[str]:

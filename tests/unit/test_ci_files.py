@@ -34,7 +34,8 @@ def test_prefect_yaml_declares_the_promised_deployments():
     from flows.dart_pipeline import dart_pipeline
 
     deployments = {d["name"]: d for d in project()["deployments"]}
-    assert set(deployments) == {"dart-daily", "dart-hourly"}
+    assert set(deployments) == {"dart-daily", "dart-hourly", "dart-monitor"}
+    assert deployments["dart-monitor"]["entrypoint"] == "flows/monitor.py:monitor"
     expected = {"dart-daily": ("0 5 * * *", True), "dart-hourly": ("5 * * * *", False)}
     for name, (cron, retrain) in expected.items():
         d = deployments[name]
@@ -69,9 +70,9 @@ def test_the_local_variant_keeps_everything_but_the_image_and_the_pool(tmp_path)
     for d in local["deployments"]:
         assert d["work_pool"]["name"] == "dart-local" and not d["work_pool"]["job_variables"]
         o = original[d["name"]]
-        assert (d["entrypoint"], d["parameters"], d["concurrency_limit"]) == (
+        assert (d["entrypoint"], d.get("parameters"), d["concurrency_limit"]) == (
             o["entrypoint"],
-            o["parameters"],
+            o.get("parameters"),
             o["concurrency_limit"],
         )
         assert [s["cron"] for s in d["schedules"]] == [s["cron"] for s in o["schedules"]]

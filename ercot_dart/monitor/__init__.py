@@ -1,0 +1,1 @@
+"""Monitoring: realized accuracy, drift, source freshness, alerts, the daily report."""

@@ -1,0 +1,87 @@
+"""Alerts without storms: an incident is opened once when its condition appears, kept open
+(and silent) while it lasts, and closed with a recovery message when it clears.
+
+:func:`changes` is the pure rule; :func:`reconcile` applies it to the ``monitor_incidents``
+table in one transaction and returns what to tell people.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+from sqlalchemy import Engine, select, update
+
+from ercot_dart.monitor.tables import create, monitor_incidents
+from ercot_dart.publish.notify import Message
+
+
+@dataclass(frozen=True)
+class Changes:
+    opened: dict[str, str]
+    """Incidents that appeared: key → message."""
+    recovered: dict[str, str]
+    """Incidents that cleared: key → their message when opened."""
+    ongoing: list[str]
+
+
+def changes(open_now: dict[str, str], active: dict[str, str]) -> Changes:
+    """What changed between the open incidents and the conditions active now (key → message)."""
+    return Changes(
+        opened={k: v for k, v in active.items() if k not in open_now},
+        recovered={k: v for k, v in open_now.items() if k not in active},
+        ongoing=sorted(k for k in active if k in open_now),
+    )
+
+
+def reconcile(engine: Engine, active: dict[str, str], now: pd.Timestamp) -> Changes:
+    """Open, touch and close incidents in ``monitor_incidents`` for the conditions ``active``."""
+    create(engine)
+    t = monitor_incidents
+    stamp = pd.Timestamp(now).tz_convert("UTC").tz_localize(None).to_pydatetime()
+    with engine.begin() as conn:
+        rows = conn.execute(
+            select(t.c.incident, t.c.opened_at_utc, t.c.message).where(t.c.closed_at_utc.is_(None))
+        ).all()
+        open_now = {r.incident: r.message for r in rows}
+        opened_at = {r.incident: r.opened_at_utc for r in rows}
+        result = changes(open_now, active)
+        for key, message in result.opened.items():
+            conn.execute(
+                t.insert().values(
+                    incident=key, opened_at_utc=stamp, last_seen_utc=stamp, message=message[:2000]
+                )
+            )
+        for key in result.ongoing:
+            conn.execute(
+                update(t)
+                .where(t.c.incident == key, t.c.opened_at_utc == opened_at[key])
+                .values(last_seen_utc=stamp)
+            )
+        for key in result.recovered:
+            conn.execute(
+                update(t)
+                .where(t.c.incident == key, t.c.opened_at_utc == opened_at[key])
+                .values(closed_at_utc=stamp)
+            )
+    return result
+
+
+def alert_messages(result: Changes) -> list[Message]:
+    """One message for what opened and one for what recovered (nothing when nothing changed)."""
+    out = []
+    if result.opened:
+        out.append(
+            Message(
+                f"ercot-dart ALERT: {len(result.opened)} new incident(s)",
+                [f"- {m}" for m in result.opened.values()],
+            )
+        )
+    if result.recovered:
+        out.append(
+            Message(
+                f"ercot-dart recovered: {len(result.recovered)} incident(s) cleared",
+                [f"- cleared: {m}" for m in result.recovered.values()],
+            )
+        )
+    return out

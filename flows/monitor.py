@@ -1,0 +1,121 @@
+"""Flow ``monitor``: how the published predictions did, drift, source freshness, alerts and the
+daily report. Hourly after real-time prices settle (deployment ``dart-monitor``) and at the end
+of the daily pipeline run."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pandas as pd
+from prefect import flow, get_run_logger
+from prefect.artifacts import create_link_artifact, create_table_artifact
+
+from ercot_dart.monitor.accuracy import ALL
+from ercot_dart.monitor.alerts import alert_messages
+from ercot_dart.monitor.freshness import problems
+from ercot_dart.predict import utc
+from ercot_dart.publish.notify import channels
+from ercot_dart.registry import open_registry
+from ercot_dart.settings import get_settings
+from flows.batch_inference import run_issue_time
+from tasks.inference import fetch_champion
+from tasks.monitor import (
+    check_freshness,
+    measure_accuracy,
+    measure_drift,
+    publish_report,
+    record_incidents,
+    retrain_trigger,
+)
+from tasks.publish import notify
+
+
+def incidents(
+    freshness: pd.DataFrame, drift: pd.DataFrame, retrain_reason: str | None
+) -> dict[str, str]:
+    """The conditions that are wrong now, keyed so that one condition is one incident."""
+    active = {f"freshness:{p.split(' ', 1)[0]}": p for p in problems(freshness)}
+    drifted = drift[drift["drifted"]] if len(drift) else drift
+    features = [f for f in drifted.get("feature", []) if not str(f).startswith("prediction")]
+    if features:
+        active["drift:features"] = (
+            f"{len(features)} feature(s) drifted from the training window: {', '.join(features[:8])}"
+            + (" ..." if len(features) > 8 else "")
+        )
+    if any(str(f).startswith("prediction") for f in drifted.get("feature", [])):
+        active["drift:predictions"] = "the ensemble's predictions drifted from the training window"
+    if retrain_reason:
+        active["accuracy:ensemble"] = retrain_reason
+    return active
+
+
+@flow(name="monitor", log_prints=True, persist_result=True)
+def monitor(as_of: datetime | None = None) -> dict:
+    """Measure, alert (once per incident, and on recovery) and publish the report.
+
+    Args:
+        as_of: the moment monitored (default: this run's scheduled start).
+    """
+    from ercot_dart.monitor.report import ReportData, render_report
+
+    settings = get_settings()
+    log = get_run_logger()
+    moment = utc(as_of) if as_of is not None else run_issue_time()
+    fresh = check_freshness(settings.source_url, moment)
+    realized, daily = measure_accuracy(settings.predictions_url, settings.feature_store_dir, moment)
+    reason = retrain_trigger(settings.predictions_url, moment)
+    registry = open_registry(settings)
+    bundle_dir = fetch_champion(None, settings.data_dir / "bundles")
+    published = realized[realized["model"] == "ensemble"] if len(realized) else realized
+    drift = measure_drift(settings.feature_store_dir, bundle_dir, moment, published)
+
+    changes = record_incidents(settings.predictions_url, incidents(fresh, drift, reason), moment)
+    for message in alert_messages(changes):
+        for channel in channels(settings):
+            try:
+                notify(channel.kind, message)
+            except Exception as exc:
+                log.error("alert to %s not delivered: %s", channel.kind, exc)
+    open_alerts = [*changes.opened.values(), *(f"(ongoing) {k}" for k in changes.ongoing)]
+
+    html = render_report(
+        ReportData(
+            title=f"ercot-dart daily report {moment.tz_convert('America/Chicago'):%Y-%m-%d}",
+            generated_at=moment,
+            bundle_id=str(registry.champion()),
+            realized=realized,
+            accuracy=daily,
+            drift=drift,
+            freshness=fresh,
+            alerts=open_alerts,
+        )
+    )
+    url = publish_report(html, moment)
+    create_link_artifact(
+        key="dart-report", link=url if "://" in url else f"file://{url}", description="Daily report"
+    )
+    latest = daily[(daily["settlement_point"] == ALL)] if len(daily) else daily
+    if len(latest):
+        latest = latest[latest["day"] == latest["day"].max()]
+        create_table_artifact(
+            key="dart-realized-accuracy",
+            table=[
+                {k: (round(v, 4) if isinstance(v, float) else str(v)) for k, v in r.items()}
+                for r in latest.to_dict("records")
+            ],
+            description=f"Realized accuracy, last {settings.monitor_window_days} delivery days",
+        )
+    log.info(
+        "monitor as of %s: %d realized rows, %d drifted, %d incident(s) opened, %d recovered; report %s",
+        moment, len(realized), int(drift["drifted"].sum()) if len(drift) else 0,
+        len(changes.opened), len(changes.recovered), url,
+    )  # fmt: skip
+    return {
+        "report": url,
+        "realized_rows": len(realized),
+        "opened": sorted(changes.opened),
+        "recovered": sorted(changes.recovered),
+        "ongoing": changes.ongoing,
+        "retrain_reason": reason,
+        "stale": problems(fresh),
+    }

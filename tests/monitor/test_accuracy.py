@@ -1,0 +1,109 @@
+"""Realized accuracy: the prediction scored is the last one issued before the DAM closed; the
+baselines ride along; daily windows; the retraining trigger."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+
+from ercot_dart.features.asof import AsOfRules
+from ercot_dart.monitor.accuracy import (
+    ALL,
+    daily_accuracy,
+    realized,
+    retrain_reason,
+    tradable,
+)
+
+RULES = AsOfRules()
+HOUR = pd.Timestamp("2024-08-21T05:00Z")  # HE 01 of 2024-08-21; its DAM closed 2024-08-20 15:00Z
+
+
+def prediction(issue: str, value: float, model: str = "ensemble", hour=HOUR) -> dict:
+    return {
+        "issue_time_utc": pd.Timestamp(issue),
+        "settlement_point": "HB_NORTH",
+        "interval_start_utc": hour,
+        "hour_ending_local": "01:00",
+        "dst_flag": "N",
+        "model": model,
+        "prediction": value,
+        "p10": value - 5,
+        "p90": value + 5,
+        "bundle_id": "b",
+    }
+
+
+def test_the_scored_prediction_is_the_last_issued_before_the_dam_closed():
+    frame = pd.DataFrame(
+        [
+            prediction("2024-08-19T20:05Z", 1.0),
+            prediction("2024-08-20T14:05Z", 2.0),  # 09:05 CDT: the one a trader bid on
+            prediction("2024-08-20T16:05Z", 3.0),  # 11:05 CDT: after the close, not tradable
+        ]
+    )
+    [row] = tradable(frame, RULES).to_dict("records")
+    assert row["prediction"] == 2.0
+
+
+def test_realized_adds_both_baselines_and_drops_unknown_hours():
+    later = HOUR + pd.Timedelta(hours=1)
+    preds = pd.DataFrame(
+        [prediction("2024-08-20T14:05Z", 2.0), prediction("2024-08-20T14:05Z", 4.0, hour=later)]
+    )
+    truth = pd.DataFrame(
+        {
+            "settlement_point": ["HB_NORTH", "HB_NORTH"],
+            "interval_start_utc": [HOUR, later],
+            "dart": [5.0, np.nan],  # the second hour's real-time price is not known yet
+            "dart_same_hour_median_7d": [1.5, 1.0],
+        }
+    )
+    out = realized(preds, truth, RULES).set_index("model")
+    assert sorted(out.index) == ["baseline_same_hour_median_7d", "baseline_zero", "ensemble"]
+    assert (out["realized"] == 5.0).all()
+    assert out.loc["baseline_zero", "prediction"] == 0.0
+    assert out.loc["baseline_same_hour_median_7d", "prediction"] == 1.5
+
+
+def frame_of_days(days: int, model_error: float, base_error: float) -> pd.DataFrame:
+    rows = []
+    for d in range(days):
+        for h in range(24):
+            t = pd.Timestamp("2024-08-01T05:00Z") + pd.Timedelta(days=d, hours=h)
+            y = float(np.sin(d * 24 + h) * 10)
+            for model, err in (
+                ("ensemble", model_error),
+                ("baseline_same_hour_median_7d", base_error),
+            ):
+                rows.append(
+                    {"settlement_point": "HB_NORTH", "interval_start_utc": t, "model": model,
+                     "prediction": y + err, "p10": y + err - 1, "p90": y + err + 1, "realized": y}
+                )  # fmt: skip
+    return pd.DataFrame(rows)
+
+
+def test_daily_accuracy_over_a_trailing_window():
+    frame = frame_of_days(10, model_error=2.0, base_error=3.0)
+    days = [date(2024, 8, 5), date(2024, 8, 10)]
+    daily = daily_accuracy(frame, days, window_days=3)
+    overall = daily[(daily["settlement_point"] == ALL) & (daily["model"] == "ensemble")]
+    assert list(overall["day"]) == days
+    assert (overall["rows"] == 3 * 24).all()
+    np.testing.assert_allclose(overall["mae"], 2.0)
+    assert set(daily["settlement_point"]) == {ALL, "HB_NORTH"}
+
+
+def test_retraining_is_asked_for_only_after_n_bad_days_in_a_row():
+    bad = daily_accuracy(
+        frame_of_days(10, 3.0, 2.0), [date(2024, 8, d) for d in range(4, 11)], window_days=1
+    )
+    reason = retrain_reason(bad, days=3)
+    assert reason and "3 days 2024-08-08..2024-08-10" in reason
+    good = daily_accuracy(
+        frame_of_days(10, 2.0, 3.0), [date(2024, 8, d) for d in range(4, 11)], window_days=1
+    )
+    assert retrain_reason(good, days=3) is None
+    assert retrain_reason(bad.iloc[0:0], days=3) is None
