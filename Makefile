@@ -7,8 +7,9 @@ PIP := $(PY) -m pip
 STAMP := $(VENV)/.installed
 AZURITE := node_modules/.bin/azurite-blob
 SHARED ?= ../shared
-# the demo market runs for the year up to today, so the pipeline predicts tomorrow (or the day after)
-DEMO_END ?= $(shell date -u +%F)
+# the demo market runs for the year up to tomorrow (the day whose DAM is published this
+# afternoon), so the pipeline finds its sources fresh and predicts the next open delivery day
+DEMO_END ?= $(shell date -u -d tomorrow +%F)
 DEMO_START ?= $(shell date -u -d '$(DEMO_END) - 365 days' +%F)
 DEMO_POINTS ?= 20
 export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
