@@ -53,7 +53,7 @@ def dam_close(day: date, rules: AsOfRules) -> pd.Timestamp:
 def next_delivery_day(issue_time_utc: pd.Timestamp, rules: AsOfRules) -> date:
     """The next operating day whose DAM is still open at ``issue_time_utc``."""
     local = utc(issue_time_utc).tz_convert(CENTRAL)
-    day = local.date() + timedelta(days=1)
+    day: date = local.date() + timedelta(days=1)
     return day if utc(issue_time_utc) < dam_close(day, rules) else day + timedelta(days=1)
 
 

@@ -13,6 +13,8 @@ Each table's primary key is its natural key, so importing the same data twice ad
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     Column,
     Date,
@@ -34,15 +36,16 @@ metadata = MetaData()
 # server version (DDL compiled offline, for a DBA); the explicit variant is DATE everywhere.
 _DATE = Date().with_variant(mssql.DATE(), "mssql")
 
-# SQLite stores a composite primary key best as a clustered (WITHOUT ROWID) table.
-_SQLITE = {"sqlite_with_rowid": False}
+# SQLite stores a composite primary key best as a clustered (WITHOUT ROWID) table. A dialect
+# option travels in Table's **kw (typed Any), not in one of its typed keywords.
+_SQLITE: dict[str, Any] = {"sqlite_with_rowid": False}
 
 
-def _flag(name: str) -> Column:
+def _flag(name: str) -> Column[str]:
     return Column(name, String(1), nullable=False)
 
 
-def _mw(name: str) -> Column:
+def _mw(name: str) -> Column[float]:
     return Column(name, Float, nullable=True)
 
 

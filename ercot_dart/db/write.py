@@ -10,10 +10,11 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 from sqlalchemy import Connection, Table, insert
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
@@ -166,14 +167,16 @@ def _sqlite_values(col: pd.Series, python_type: type) -> list[Any]:
             col = col.dt.tz_convert(CENTRAL).dt.tz_localize(None)
         fmt = "%Y-%m-%d" if python_type is dt.date else "%Y-%m-%d %H:%M:%S.%f"
         text = col.dt.strftime(fmt)
-        return text.astype(object).where(col.notna(), None).tolist()
+        return cast("list[Any]", text.astype(object).where(col.notna(), None).tolist())
     if python_type is dt.date or python_type is dt.datetime:  # date/datetime objects
         return frame_to_rows_column(col, python_type)
     if pd.api.types.is_float_dtype(col):
-        values = col.to_numpy(dtype="float64", na_value=np.nan)
-        return np.where(np.isnan(values), None, values).tolist()
+        values: NDArray[np.float64] = col.to_numpy(dtype="float64", na_value=np.nan)
+        # numpy's ArrayLike leaves out None, which np.where takes as an object scalar
+        nullable = np.where(np.isnan(values), None, values)  # type: ignore[call-overload]
+        return cast("list[Any]", nullable.tolist())
     if pd.api.types.is_integer_dtype(col) and not col.hasnans:
-        return col.to_numpy().tolist()
+        return cast("list[Any]", col.to_numpy().tolist())
     return _plain(col)
 
 

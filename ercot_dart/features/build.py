@@ -4,8 +4,10 @@ feature as of the row's issue time, and the target ``dart``. Pure.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -105,7 +107,9 @@ def prepare(sources: Sources, prices: pd.DataFrame | None = None) -> Prepared:
         dtype=prices["point_type"].dtype,
     )
 
-    def maybe(frame, fn, *args):  # type: ignore[no-untyped-def]
+    def maybe(
+        frame: pd.DataFrame | None, fn: Callable[..., pd.DataFrame], *args: Any
+    ) -> pd.DataFrame | None:
         return None if is_empty(frame) else fn(frame, *args)
 
     return Prepared(

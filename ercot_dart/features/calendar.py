@@ -64,7 +64,8 @@ def calendar_features(rows: pd.DataFrame) -> pd.DataFrame:
         "day_of_week": days.day_of_week.to_numpy(),
         "month": days.month.to_numpy(),
         "is_weekend": (days.day_of_week >= 5).astype(int),
-        "is_holiday": np.isin(days.date, list(holidays)).astype(int),
+        # numpy's ArrayLike has no room for a list of date objects, which isin takes as objects
+        "is_holiday": np.isin(days.date, list(holidays)).astype(int),  # type: ignore[arg-type]
         "is_repeated_hour": (native["dst_flag"] == "Y").to_numpy().astype(int),
         "is_dst_change_day": (np.asarray(day_hours) != 24).astype(int),
         "hour_sin": np.sin(2 * np.pi * (local.hour + 0.5) / 24),

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 HOUR = pd.Timedelta(hours=1)
 
@@ -144,7 +145,7 @@ def _quantiles(cols: np.ndarray, known: np.ndarray, levels: tuple[float, ...]) -
     return out
 
 
-def nanmedian_rows(values: np.ndarray) -> np.ndarray:
+def nanmedian_rows(values: NDArray[np.float64]) -> NDArray[np.float64]:
     """``np.nanmedian(values, axis=1)``, the same numbers, for many short rows at once: one
     sort, then the middle value (odd count) or the mean of the two middle values (even)."""
     ordered = np.sort(values, axis=1)  # NaN sort last
@@ -152,6 +153,6 @@ def nanmedian_rows(values: np.ndarray) -> np.ndarray:
     rows = np.arange(len(values))
     lo = ordered[rows, np.maximum((known - 1) // 2, 0)]
     hi = ordered[rows, np.maximum(known // 2, 0)] if values.shape[1] else lo
-    out = np.where(known % 2 == 1, lo, (lo + hi) / 2)
+    out: NDArray[np.float64] = np.where(known % 2 == 1, lo, (lo + hi) / 2)
     out[known == 0] = np.nan
     return out

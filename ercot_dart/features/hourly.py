@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from ercot_dart.ercot.timeconv import fall_back_dates
 from ercot_dart.features.codes import (
@@ -155,19 +156,19 @@ class CodedPrices:
     hour's UTC start in ns.
     """
 
-    names: np.ndarray
-    point: np.ndarray
-    day: np.ndarray
-    hour_ending: np.ndarray
-    dst: np.ndarray
-    dam_price: np.ndarray
-    rt_price: np.ndarray
-    rt_samples: np.ndarray
-    rt_source: np.ndarray
-    utc: np.ndarray
+    names: NDArray[np.object_]
+    point: NDArray[np.int64]
+    day: NDArray[np.int64]
+    hour_ending: NDArray[np.int64]
+    dst: NDArray[np.bool_]
+    dam_price: NDArray[np.float64]
+    rt_price: NDArray[np.float64]
+    rt_samples: NDArray[np.int64]
+    rt_source: NDArray[np.int8]
+    utc: NDArray[np.int64]
 
     @property
-    def dart(self) -> np.ndarray:
+    def dart(self) -> NDArray[np.float64]:
         return self.dam_price - self.rt_price
 
     def frame(self) -> pd.DataFrame:
@@ -261,7 +262,7 @@ def _dense(space: int, size: int) -> bool:
     return space <= 4 * size + (1 << 22)
 
 
-def _lookup(keys: np.ndarray, wanted: np.ndarray, space: int) -> np.ndarray:
+def _lookup(keys: NDArray[np.int64], wanted: NDArray[np.int64], space: int) -> NDArray[np.intp]:
     """Index in ``keys`` (distinct, in ``0..space-1``) of each of ``wanted``; −1 where absent."""
     if _dense(space, len(keys) + len(wanted)):
         slot = np.full(space, -1)

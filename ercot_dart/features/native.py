@@ -8,9 +8,11 @@ joined with numpy; the UTC conversion is done once per distinct hour.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from ercot_dart.ercot.timeconv import hour_ending_to_utc, local_to_utc
 from ercot_dart.features.codes import NOT_A_DAY, group, mixed_key, unmix_key
@@ -70,7 +72,9 @@ class Native:
         )
 
 
-def native_to_utc(day: np.ndarray, hour_ending: np.ndarray, dst: np.ndarray) -> np.ndarray:
+def native_to_utc(
+    day: NDArray[np.int64], hour_ending: NDArray[np.int64], dst: NDArray[np.bool_]
+) -> NDArray[np.datetime64]:
     """UTC start (datetime64[ns], NaT for dropped rows) of native hours, as
     :func:`~ercot_dart.ercot.timeconv.hour_ending_to_utc` gives it.
 
@@ -89,7 +93,9 @@ def native_to_utc(day: np.ndarray, hour_ending: np.ndarray, dst: np.ndarray) -> 
         utc = pd.DatetimeIndex(local_to_utc(naive, np.zeros(len(uniq), bool)))
         stamps = utc.tz_convert(None).as_unit("ns").to_numpy()
         if not np.isnat(stamps).any():
-            return stamps[inverse]
+            return cast("NDArray[np.datetime64]", stamps[inverse])
     dates = pd.Series(EPOCH + day.astype("timedelta64[D]"))
     utc = hour_ending_to_utc(dates, pd.Series(hour_ending), pd.Series(dst))
-    return pd.DatetimeIndex(utc).tz_convert(None).as_unit("ns").to_numpy()
+    return cast(
+        "NDArray[np.datetime64]", pd.DatetimeIndex(utc).tz_convert(None).as_unit("ns").to_numpy()
+    )

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import time
+from typing import cast
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from ercot_dart.features.asof import AsOfRules, at_local, dam_published, local_day, rt_cutoff
 from ercot_dart.features.codes import sorted_codes
@@ -94,20 +96,20 @@ class PricePanel:
             unique=unique,
         )
 
-    def lookup(self, names: pd.Series) -> np.ndarray:
+    def lookup(self, names: pd.Series) -> NDArray[np.intp]:
         """Column index of each name; −1 for a name not on the panel."""
         codes, uniq = pd.factorize(names)
         uniq = np.asarray(uniq, dtype=object)
         at = np.minimum(np.searchsorted(self.points, uniq), max(len(self.points) - 1, 0))
         found = (self.points[at] == uniq) if len(self.points) else np.zeros(len(uniq), bool)
-        return np.where(found, at, -1)[codes]
+        return cast("NDArray[np.intp]", np.where(found, at, -1)[codes])
 
-    def hub_average(self, table: np.ndarray) -> np.ndarray:
+    def hub_average(self, table: NDArray[np.float64]) -> NDArray[np.float64]:
         """The mean over the trading hubs at each hour (NaN where no hub has a value)."""
         if not len(self.hubs):
             return np.full(table.shape[0], np.nan)
         with quiet():
-            return np.nanmean(table[:, self.hubs], axis=1)
+            return cast("NDArray[np.float64]", np.nanmean(table[:, self.hubs], axis=1))
 
 
 def price_features(

@@ -14,7 +14,7 @@ import json
 from collections.abc import Sequence
 from datetime import date, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -200,10 +200,11 @@ def read_features(
     return dataset.to_table(columns=list(columns) if columns else None, filter=flt).to_pandas()
 
 
-def save_state(store: Path, state: dict) -> None:
+def save_state(store: Path, state: dict[str, Any]) -> None:
     write_text_atomically(Path(store) / "_state.json", json.dumps(state, indent=2, default=str))
 
 
-def load_state(store: Path) -> dict:
+def load_state(store: Path) -> dict[str, Any]:
     path = Path(store) / "_state.json"
-    return json.loads(path.read_text()) if path.is_file() else {}
+    state: dict[str, Any] = json.loads(path.read_text()) if path.is_file() else {}
+    return state

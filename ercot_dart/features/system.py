@@ -8,8 +8,11 @@ contributes no columns: its features are left out.
 
 from __future__ import annotations
 
+from typing import TypeGuard, cast
+
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from ercot_dart.features.asof import (
     AsOfRules,
@@ -53,7 +56,7 @@ LAMBDA_SPIKE = 100.0  # $/MWh
 UNKNOWN = np.iinfo("int64").min
 
 
-def _present(frame: pd.DataFrame | None) -> bool:
+def _present(frame: pd.DataFrame | None) -> TypeGuard[pd.DataFrame]:
     return frame is not None and not frame.empty
 
 
@@ -98,9 +101,9 @@ def latest_vintage(long: pd.DataFrame, keys: pd.DataFrame, names: dict[str, str]
     return out
 
 
-def _ns(stamps: pd.Series) -> np.ndarray:
+def _ns(stamps: pd.Series) -> NDArray[np.int64]:
     """Timestamps as int64 nanoseconds (UTC)."""
-    return pd.DatetimeIndex(stamps).as_unit("ns").asi8
+    return cast("NDArray[np.int64]", pd.DatetimeIndex(stamps).as_unit("ns").asi8)
 
 
 def forecast_features(

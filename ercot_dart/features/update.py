@@ -245,7 +245,9 @@ def build_month(
     if starts is not None:
         keep = ~local_day(starts["interval_start_utc"]).isin(pd.DatetimeIndex(days))
         if keep.any():  # rows of other days stay: read them whole
-            old = fs.read_month(store, month).loc[keep]
+            whole = fs.read_month(store, month)
+            assert whole is not None, "the partition was there a moment ago"
+            old = whole.loc[keep]
     parts = [f for f in (old, fresh) if f is not None and len(f)]
     if not parts:
         return 0

@@ -63,8 +63,8 @@ def normalize(frame: pd.DataFrame, spec: ReportSpec, posted: pd.Timestamp | None
     table = spec.sql_table
     mapping = spec.column_map(frame.columns)
     out = pd.DataFrame(index=pd.RangeIndex(len(frame)))
-    for source, column in mapping.items():
-        out[column] = _parse(frame[source], table, column, source)
+    for source, target in mapping.items():
+        out[target] = _parse(frame[source], table, target, source)
     n = len(frame)
     for column in table.columns:
         name = column.name
@@ -106,7 +106,7 @@ def _parse(values: pd.Series, table: Table, column: str, source: str) -> pd.Seri
         if isinstance(sql_type, Date):
             return v.parse_dates(values)
         if isinstance(sql_type, Float):
-            return v.parse_number(values, nullable=table.c[column].nullable)
+            return v.parse_number(values, nullable=bool(table.c[column].nullable))
         if isinstance(sql_type, SmallInteger):
             return v.parse_int(values, -32768, 32767, "an integer")
         if isinstance(sql_type, String):

@@ -134,7 +134,9 @@ def _import(
                 upsert_frame(conn, table, frame)
                 result.rows += len(frame)
     except SQLAlchemyError as exc:
-        raise ImportFileError(f"{path}: the database refused the rows: {exc.orig or exc}") from None
+        # only a DBAPIError carries the driver's own exception (.orig)
+        cause = getattr(exc, "orig", None) or exc
+        raise ImportFileError(f"{path}: the database refused the rows: {cause}") from None
 
 
 def _chunks(path: Path, rows: int) -> Iterator[Chunk]:

@@ -13,7 +13,7 @@ import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import pandas as pd
 import pyarrow as pa
@@ -171,7 +171,7 @@ def _xlsx_chunks(path: Path, rows: int) -> Iterator[Chunk]:
             raise SourceError("the workbook's first sheet is empty")
         names = [str(h).strip() for h in header if h is not None]
         width = len(names)
-        buffer: list[tuple] = []
+        buffer: list[tuple[Any, ...]] = []
         lines: list[int] = []
         for number, record in enumerate(values, start=2):
             if all(v is None for v in record[:width]):
@@ -187,7 +187,9 @@ def _xlsx_chunks(path: Path, rows: int) -> Iterator[Chunk]:
         book.close()
 
 
-def _sheet_chunk(member: str, rows: list[tuple], names: list[str], lines: list[int]) -> Chunk:
+def _sheet_chunk(
+    member: str, rows: list[tuple[Any, ...]], names: list[str], lines: list[int]
+) -> Chunk:
     frame = pd.DataFrame(rows, columns=names, dtype=object)
     return Chunk(member, frame, lines[0], "row", tuple(lines))
 

@@ -12,7 +12,7 @@ import contextlib
 import io
 from abc import ABC, abstractmethod
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import pandas as pd
 import pyarrow as pa
@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 from ercot_dart.atomic import replacing
 
 if TYPE_CHECKING:
+    from azure.storage.blob import ContainerClient
     from prefect_azure import AzureBlobStorageContainer
 
     from ercot_dart.settings import Settings
@@ -111,10 +112,12 @@ class AzureBlobStore(BlobStore):
         return f"{base}/{key}" if base else key
 
     def put(self, key: str, data: bytes) -> None:
-        # the block puts its base folder in front of the key itself
-        self.block.upload_from_file_object(io.BytesIO(data), key, overwrite=True, _sync=True)  # type: ignore[call-arg]
+        # the block puts its base folder in front of the key itself. prefect-azure types each
+        # **upload_kwargs value as a dict, and @sync_compatible neither declares _sync nor knows
+        # that with it the call returns the path rather than a coroutine to await.
+        self.block.upload_from_file_object(io.BytesIO(data), key, overwrite=True, _sync=True)  # type: ignore[arg-type, unused-coroutine]
 
-    def _client(self):  # type: ignore[no-untyped-def]
+    def _client(self) -> ContainerClient:
         from ercot_dart.registry.blob import BlobRegistry
 
         # the block's clients are async; the registry builds the same container client sync
@@ -146,9 +149,11 @@ def open_blob_store(settings: Settings) -> BlobStore:
     from prefect_azure import AzureBlobStorageContainer
 
     try:
-        block = AzureBlobStorageContainer.load(name, _sync=True)  # type: ignore[call-arg]
+        # async_dispatch leaves _sync out of load()'s signature and types the result as the
+        # block or a coroutine; with _sync=True it is the block
+        loaded = AzureBlobStorageContainer.load(name, _sync=True)  # type: ignore[call-arg]
     except ValueError as exc:
         raise ValueError(
             f"ERCOT_DART_PREDICTIONS_BLOB_BLOCK: no AzureBlobStorageContainer block named {name!r}"
         ) from exc
-    return AzureBlobStore(block)
+    return AzureBlobStore(cast(AzureBlobStorageContainer, loaded))

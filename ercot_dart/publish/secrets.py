@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 PREFIX = "prefect-secret:"
 
 
@@ -20,7 +22,9 @@ def resolve(value: str, what: str) -> str:
     from prefect.blocks.system import Secret
 
     try:
-        secret = Secret.load(name, _sync=True)  # type: ignore[call-arg]
+        # async_dispatch leaves _sync out of load()'s signature and types the result as the
+        # block or a coroutine; with _sync=True it is the block
+        loaded = Secret.load(name, _sync=True)  # type: ignore[call-arg]
     except ValueError as exc:
         raise SecretError(f"{what}: no Prefect Secret block named {name!r}") from exc
-    return str(secret.get())
+    return str(cast("Secret[Any]", loaded).get())

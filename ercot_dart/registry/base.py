@@ -136,7 +136,7 @@ class Registry(ABC):
             BundleError: the folder does not verify, or the id is published with other content.
         """
         manifest = verify_bundle(Path(bundle_dir))
-        bundle_id = manifest["bundle_id"]
+        bundle_id: str = manifest["bundle_id"]
         existing = self._find_manifest(bundle_id)
         if existing is not None:
             if existing[0] == manifest:

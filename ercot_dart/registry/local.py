@@ -6,8 +6,9 @@ import contextlib
 import shutil
 from pathlib import Path
 
+from ercot_dart.atomic import replacing
 from ercot_dart.registry.base import Registry
-from ercot_dart.registry.bundle import MANIFEST, replacing
+from ercot_dart.registry.bundle import MANIFEST
 
 
 class LocalRegistry(Registry):

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+from numpy.typing import NDArray
 
 from ercot_dart.stage.sources import StageSpec
 
@@ -38,12 +39,13 @@ def _first(values: Sequence[Any], kind: type) -> bool:
     return next((isinstance(v, kind) for v in values if v is not None), False)
 
 
-def day_numbers(table: pa.Table, spec: StageSpec) -> np.ndarray:
+def day_numbers(table: pa.Table, spec: StageSpec) -> NDArray[np.int32]:
     """The operating day of each row, as days since 1970-01-01 (int32)."""
     col = table.column(spec.day_column)
     if spec.day_is_timestamp:
         col = pc.cast(col, pa.date32())
-    return col.combine_chunks().cast(pa.int32()).to_numpy(zero_copy_only=False)
+    days = col.combine_chunks().cast(pa.int32()).to_numpy(zero_copy_only=False)
+    return cast("NDArray[np.int32]", days)
 
 
 def split_days(table: pa.Table, spec: StageSpec) -> list[tuple[date, pa.Table]]:

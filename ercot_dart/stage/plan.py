@@ -66,14 +66,14 @@ def make_plan(
 def _chunks(days: list[date], wanted: Collection[date], chunk_days: int) -> list[tuple[date, date]]:
     """Runs of wanted days (consecutive among the days with rows), cut every ``chunk_days``."""
     out: list[tuple[date, date]] = []
-    first = last = None
+    run: tuple[date, date] | None = None  # (first, last) day of the run being gathered
     for day in days:
-        if day in wanted and first is not None and (day - first).days < chunk_days:
-            last = day
+        if day in wanted and run is not None and (day - run[0]).days < chunk_days:
+            run = (run[0], day)
             continue
-        if first is not None:
-            out.append((first, last + timedelta(days=1)))
-        first = last = day if day in wanted else None
-    if first is not None:
-        out.append((first, last + timedelta(days=1)))
+        if run is not None:
+            out.append((run[0], run[1] + timedelta(days=1)))
+        run = (day, day) if day in wanted else None
+    if run is not None:
+        out.append((run[0], run[1] + timedelta(days=1)))
     return out

@@ -20,6 +20,7 @@ instead of SQLAlchemy building one Python object per value.
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from typing import Any
 
 from sqlalchemy import (
     BigInteger,
@@ -46,7 +47,7 @@ def _text_temporal(dialect: Dialect) -> bool:
     return dialect.name == "sqlite"
 
 
-def group_expr(spec: StageSpec, dialect: Dialect) -> ColumnElement:
+def group_expr(spec: StageSpec, dialect: Dialect) -> ColumnElement[Any]:
     """What fingerprints group by: the day column's text on SQLite, its SQL DATE elsewhere.
 
     Either way each group lies within one operating day (see the module docstring).
@@ -57,10 +58,12 @@ def group_expr(spec: StageSpec, dialect: Dialect) -> ColumnElement:
     return cast(col, _SQL_DATE) if spec.day_is_timestamp else col
 
 
-def day_range(spec: StageSpec, dialect: Dialect, lo: date | None, hi: date | None) -> list:
+def day_range(
+    spec: StageSpec, dialect: Dialect, lo: date | None, hi: date | None
+) -> list[ColumnElement[bool]]:
     """Predicates selecting the operating days ``lo`` ≤ day < ``hi`` (either bound optional)."""
     col = spec.table.c[spec.day_column]
-    out = []
+    out: list[ColumnElement[bool]] = []
     for bound, op in ((lo, "__ge__"), (hi, "__lt__")):
         if bound is None:
             continue
@@ -73,18 +76,19 @@ def day_range(spec: StageSpec, dialect: Dialect, lo: date | None, hi: date | Non
     return out
 
 
-def _scaled(spec: StageSpec) -> ColumnElement:
+def _scaled(spec: StageSpec) -> ColumnElement[int]:
     """Per row: the value columns, summed, × 10^4, as an integer (NULLs count as 0)."""
-    total = None
+    total: ColumnElement[Any] | None = None
     for name in spec.value_columns:
         value = func.coalesce(spec.table.c[name], literal_column("0"))
         total = value if total is None else total + value
+    assert total is not None, f"{spec.name}: a stage spec names its value columns"
     return cast(total * literal_column(str(FINGERPRINT_SCALE)), BigInteger)
 
 
 def fingerprint_select(
     spec: StageSpec, dialect: Dialect, lo: date | None = None, hi: date | None = None
-) -> Select:
+) -> Select[Any, int, int]:
     """Per group within days [``lo``, ``hi``): ``group (a day or a time), rows, scaled sum``."""
     group = group_expr(spec, dialect)
     return (
@@ -94,7 +98,9 @@ def fingerprint_select(
     )
 
 
-def extract_select(spec: StageSpec, dialect: Dialect, lo: date, hi: date) -> Select:
+def extract_select(
+    spec: StageSpec, dialect: Dialect, lo: date, hi: date
+) -> Select[*tuple[Any, ...]]:
     """Every column of the rows of days [``lo``, ``hi``), in natural-key order."""
     text = _text_temporal(dialect)
     columns = [
@@ -105,7 +111,7 @@ def extract_select(spec: StageSpec, dialect: Dialect, lo: date, hi: date) -> Sel
     return select(*columns).where(*day_range(spec, dialect, lo, hi)).order_by(*key)
 
 
-def any_row_select(spec: StageSpec) -> Select:
+def any_row_select(spec: StageSpec) -> Select[Any]:
     """One row if the table has any (``LIMIT 1`` / ``TOP 1``)."""
     return select(literal_column("1")).select_from(spec.table).limit(1)
 

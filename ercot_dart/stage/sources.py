@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 import pyarrow as pa
 from sqlalchemy import BigInteger, Date, DateTime, Float, Integer, SmallInteger, String, Table
@@ -75,7 +76,7 @@ class StageSpec:
         return f"count(*), sum(int(({sums}) * {FINGERPRINT_SCALE}))"
 
 
-def arrow_type(sql_type: TypeEngine) -> pa.DataType:
+def arrow_type(sql_type: TypeEngine[Any]) -> pa.DataType:
     """The arrow type a SQL column is staged as."""
     for kind, arrow in (
         (DateTime, pa.timestamp("ns")),  # naive local (America/Chicago), as stored

@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from statistics import NormalDist
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ercot_dart.synth.points import AVERAGED_HUBS, FIRST_LOAD_ZONE, FIXED, LOAD_ZONE_MIX, Points
 
 CONSTRAINTS = ("WEST_EXPORT", "FAR_WEST_IMPORT", "HOUSTON_IMPORT", "SOUTH_EXPORT")
 # driver weights on: wind west, wind south/houston, solar, load far west+west, load coast,
 # load southern
-_DRIVER = np.array(
+_DRIVER: NDArray[np.float64] = np.array(
     [
         [1.00, 0.00, 0.55, -0.35, 0.00, 0.00],
         [-0.30, 0.00, -0.25, 1.00, 0.00, 0.00],
@@ -28,17 +29,19 @@ _DRIVER = np.array(
         [0.00, 1.00, 0.10, 0.00, 0.00, -0.40],
     ]
 )
-_LIMIT = np.array(
+_LIMIT: NDArray[np.float64] = np.array(
     [[12_000.0, 9_000.0], [7_300.0, 6_400.0], [19_500.0, 17_200.0], [6_000.0, 4_800.0]]
 )
-_SLOPE = np.array([0.004, 0.020, 0.015, 0.006])  # $/MWh per MW over the limit
+_SLOPE: NDArray[np.float64] = np.array([0.004, 0.020, 0.015, 0.006])  # $/MWh per MW over the limit
 _WIDTH = 700.0  # MW: how sharply a constraint starts to bind
-_SHADOW_CAP = np.array([45.0, 300.0, 300.0, 150.0])  # $/MWh: how high each binds
+_SHADOW_CAP: NDArray[np.float64] = np.array(
+    [45.0, 300.0, 300.0, 150.0]
+)  # $/MWh: how high each binds
 _DERATE_PER_HOUR = 1 / (24 * 20)
 _RESTORE_PER_HOUR = 1 / 36
 
 # hub loadings on each constraint (rows HOUSTON, NORTH, SOUTH, WEST, PAN)
-HUB_LOADINGS = np.array(
+HUB_LOADINGS: NDArray[np.float64] = np.array(
     [
         [0.00, 0.00, 0.85, -0.10],
         [-0.15, 0.00, -0.05, 0.00],
@@ -48,14 +51,14 @@ HUB_LOADINGS = np.array(
     ]
 )
 # persistent basis of each hub to system lambda (losses, chronic congestion), $/MWh
-HUB_OFFSET = np.array([0.5, -0.3, 0.0, 0.2, -2.0])
+HUB_OFFSET: NDArray[np.float64] = np.array([0.5, -0.3, 0.0, 0.2, -2.0])
 _NODE_ENTER = 0.004
 _NODE_ENTER_WINDY = 0.02
 _NODE_EXIT = 0.06
 _INV = NormalDist().inv_cdf
 
 
-def constraint_drivers(hours: dict[str, np.ndarray]) -> np.ndarray:
+def constraint_drivers(hours: dict[str, NDArray[np.float64]]) -> NDArray[np.float64]:
     """Flow proxies (rows x constraints, MW) from wind, solar and zonal load (MW)."""
     x = np.column_stack(
         [
@@ -70,7 +73,7 @@ def constraint_drivers(hours: dict[str, np.ndarray]) -> np.ndarray:
     return x @ _DRIVER.T
 
 
-def shadow_prices(drivers: np.ndarray, derated: np.ndarray) -> np.ndarray:
+def shadow_prices(drivers: NDArray[np.float64], derated: NDArray[np.bool_]) -> NDArray[np.float64]:
     """Shadow prices ($/MWh, >= 0) of the constraints given drivers and derate states."""
     limit = np.where(derated, _LIMIT[:, 1], _LIMIT[:, 0])
     over = (drivers - limit) / _WIDTH
@@ -78,7 +81,7 @@ def shadow_prices(drivers: np.ndarray, derated: np.ndarray) -> np.ndarray:
     return _SHADOW_CAP * np.tanh(raw / _SHADOW_CAP)
 
 
-def derate_path(derated: np.ndarray, shocks: np.ndarray) -> np.ndarray:
+def derate_path(derated: NDArray[np.bool_], shocks: NDArray[np.float64]) -> NDArray[np.bool_]:
     """Hourly derate states (hours x constraints) from standard normal shocks."""
     out = np.empty(shocks.shape, dtype=bool)
     state = derated.copy()
@@ -89,7 +92,9 @@ def derate_path(derated: np.ndarray, shocks: np.ndarray) -> np.ndarray:
     return out
 
 
-def node_regime_path(active: np.ndarray, windy: np.ndarray, shocks: np.ndarray) -> np.ndarray:
+def node_regime_path(
+    active: NDArray[np.bool_], windy: NDArray[np.float64], shocks: NDArray[np.float64]
+) -> NDArray[np.bool_]:
     """Hourly on/off of each node's local constraint (hours x nodes).
 
     Args:
@@ -112,13 +117,15 @@ def node_regime_path(active: np.ndarray, windy: np.ndarray, shocks: np.ndarray) 
 class NodeBasis:
     """What a run needs to price the resource nodes."""
 
-    regime: np.ndarray
-    """Local constraint on/off per hour (hours x nodes)."""
-    noise: np.ndarray
+    regime: NDArray[np.bool_] | NDArray[np.float64]
+    """Local constraint on/off per hour (hours x nodes); day ahead, the chance that it binds."""
+    noise: NDArray[np.float64]
     """Slow basis noise per hour (hours x nodes, $/MWh)."""
 
 
-def fixed_point_prices(hub: np.ndarray, own: np.ndarray, n: int) -> np.ndarray:
+def fixed_point_prices(
+    hub: NDArray[np.float64], own: NDArray[np.float64], n: int
+) -> NDArray[np.float64]:
     """Prices of the first ``n`` fixed points (hubs, averages, load zones) from the five hubs.
 
     Args:
@@ -138,8 +145,12 @@ def fixed_point_prices(hub: np.ndarray, own: np.ndarray, n: int) -> np.ndarray:
 
 
 def node_prices(
-    hub: np.ndarray, shadow: np.ndarray, points: Points, basis: NodeBasis, hour_of_row: np.ndarray
-) -> np.ndarray:
+    hub: NDArray[np.float64],
+    shadow: NDArray[np.float64],
+    points: Points,
+    basis: NodeBasis,
+    hour_of_row: NDArray[np.int64],
+) -> NDArray[np.float64]:
     """Resource-node prices (rows x nodes): home hub + scaled congestion + offset + local."""
     congestion = shadow @ HUB_LOADINGS.T  # rows x hubs
     extra = (points.exposure - 1.0) * congestion[:, points.home_hub]

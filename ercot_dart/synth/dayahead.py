@@ -155,5 +155,5 @@ def dayahead_day(
         prices.append(nodes + 0.3 * noise.T)
     price = np.concatenate(prices, axis=1)
     # negative day-ahead prices are bid shy of real time's: congestion clears partly
-    price = np.round(np.where(price < 0, _NEGATIVE_POINT_SHARE * price, price), 2)
+    price = np.where(price < 0, _NEGATIVE_POINT_SHARE * price, price).round(2)
     return DayAheadDay(price=price, ancillary=_ancillary(expect, rng))

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ercot_dart.ercot.vocab import LoadForecastModel
 from ercot_dart.synth.clock import HOUR_S, Posting
@@ -30,17 +31,17 @@ _SHARED = 0.7
 _P80 = 0.84  # one-sided z of an 80% probability of exceedance
 
 
-def load_error_sd(lead_hours: np.ndarray) -> np.ndarray:
+def load_error_sd(lead_hours: NDArray[np.float64]) -> NDArray[np.float64]:
     """Relative standard deviation of the load forecast error at a lead (h)."""
     return 0.006 + 0.032 * (1 - np.exp(-np.maximum(lead_hours, 0) / 45))
 
 
-def wind_error_sd(lead_hours: np.ndarray) -> np.ndarray:
+def wind_error_sd(lead_hours: NDArray[np.float64]) -> NDArray[np.float64]:
     """Standard deviation of the wind forecast error (fraction of installed capacity)."""
     return 0.010 + 0.13 * (1 - np.exp(-np.maximum(lead_hours, 0) / 110))
 
 
-def cloud_error_sd(lead_hours: np.ndarray) -> np.ndarray:
+def cloud_error_sd(lead_hours: NDArray[np.float64]) -> NDArray[np.float64]:
     """Standard deviation of the cloud forecast error (units of the cloud weather's sd)."""
     return 0.12 + 0.9 * (1 - np.exp(-np.maximum(lead_hours, 0) / 60))
 
@@ -48,7 +49,8 @@ def cloud_error_sd(lead_hours: np.ndarray) -> np.ndarray:
 def in_use_model(seed: int, posted: date) -> int:
     """Index in :data:`MODELS` of the model in use for postings of the ISO week of ``posted``."""
     year, week, _ = posted.isocalendar()
-    names, weights = zip(*_IN_USE_CHOICE, strict=True)
+    names = [name for name, _ in _IN_USE_CHOICE]
+    weights = [weight for _, weight in _IN_USE_CHOICE]
     pick = stream(seed, Stream.IN_USE_MODEL, year * 100 + week).choice(len(names), p=weights)
     return MODELS.index(LoadForecastModel(names[pick]))
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from ercot_dart.db.tables import ACTUAL_LOAD_ZONES, LOAD_FORECAST_ZONES, WIND_LOAD_ZONE_REGIONS
 from ercot_dart.ercot.vocab import SettlementPointType as SPType
@@ -47,7 +48,7 @@ def _dates(ordinals: np.ndarray) -> np.ndarray:
     return ((ordinals - 719_163) * 86_400).astype("datetime64[s]")
 
 
-def _hour_labels(hours: np.ndarray) -> np.ndarray:
+def _hour_labels(hours: NDArray[np.int64]) -> NDArray[np.object_]:
     return np.array([f"{h:02d}:00" for h in range(25)], dtype=object)[hours]
 
 

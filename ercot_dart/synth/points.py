@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ercot_dart.ercot.vocab import SettlementPointType as SPType
 
@@ -32,7 +33,7 @@ FIRST_LOAD_ZONE = len(HUBS) + len(HUB_AVERAGES)
 FIXED = FIRST_LOAD_ZONE + len(LOAD_ZONES)
 
 # Each load zone's price as a blend of the five hubs (HOUSTON, NORTH, SOUTH, WEST, PAN).
-LOAD_ZONE_MIX = np.array(
+LOAD_ZONE_MIX: NDArray[np.float64] = np.array(
     [
         [0.97, 0.03, 0.00, 0.00, 0.00],
         [0.00, 0.95, 0.02, 0.03, 0.00],
@@ -46,7 +47,7 @@ LOAD_ZONE_MIX = np.array(
 )
 
 # The four hubs whose average is HB_HUBAVG (and, up to bus weights, HB_BUSAVG).
-AVERAGED_HUBS = np.array([0, 1, 2, 3])
+AVERAGED_HUBS: NDArray[np.int64] = np.array([0, 1, 2, 3])
 
 _SYLLABLES = [
     "CED",
@@ -135,21 +136,21 @@ _NAME_SEED = 20_240_101
 class Points:
     """The settlement points of a run, in ``--points`` order."""
 
-    names: np.ndarray
+    names: NDArray[np.object_]
     """Settlement point names (object array of str)."""
-    types: np.ndarray
+    types: NDArray[np.object_]
     """Each name's SettlementPointType (LZ for load zones; rtm_spp adds an LZEW twin)."""
     n_fixed: int
     """How many of the names are hubs, hub averages and load zones (the rest are nodes)."""
-    home_hub: np.ndarray
+    home_hub: NDArray[np.int64]
     """Resource nodes: index of the hub the node's price follows."""
-    tech: np.ndarray
+    tech: NDArray[np.int64]
     """Resource nodes: index into :data:`TECHS`."""
-    offset: np.ndarray
+    offset: NDArray[np.float64]
     """Resource nodes: persistent basis to the home hub ($/MWh)."""
-    exposure: np.ndarray
+    exposure: NDArray[np.float64]
     """Resource nodes: multiplier of the home hub's congestion loadings."""
-    local_size: np.ndarray
+    local_size: NDArray[np.float64]
     """Resource nodes: signed size of the node's own congestion when it binds ($/MWh)."""
 
     @property

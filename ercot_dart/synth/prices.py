@@ -10,6 +10,7 @@ unpredictable part.
 from __future__ import annotations
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ercot_dart.synth.params import PriceParams
 from ercot_dart.synth.rng import logistic
@@ -31,7 +32,9 @@ _Z = np.linspace(-5.0, 5.0, 201)
 _W = np.exp(-0.5 * _Z**2) / np.exp(-0.5 * _Z**2).sum()
 
 
-def energy_price(utilisation: np.ndarray, gas: np.ndarray, p: PriceParams) -> np.ndarray:
+def energy_price(
+    utilisation: NDArray[np.float64], gas: NDArray[np.float64], p: PriceParams
+) -> NDArray[np.float64]:
     """Marginal cost of the dispatchable stack ($/MWh) at a utilisation (net load / capacity).
 
     Exponential in utilisation (gas units down the stack, peakers at the top), falling below
@@ -43,7 +46,7 @@ def energy_price(utilisation: np.ndarray, gas: np.ndarray, p: PriceParams) -> np
     return np.maximum(stack - surplus, p.price_floor)
 
 
-def tightness(utilisation: np.ndarray) -> np.ndarray:
+def tightness(utilisation: NDArray[np.float64]) -> NDArray[np.float64]:
     """0 while a third of the stack is idle, rising to 1 at 90% utilisation."""
     return np.clip((utilisation - 0.55) / 0.35, 0, 1) ** 1.5
 
@@ -56,33 +59,38 @@ RAMP_WEIGHT = np.array(
 
 
 def ramp_adder(
-    ramp_mw: np.ndarray, utilisation: np.ndarray, local_hour: np.ndarray, p: PriceParams
-) -> np.ndarray:
+    ramp_mw: NDArray[np.float64],
+    utilisation: NDArray[np.float64],
+    local_hour: NDArray[np.float64],
+    p: PriceParams,
+) -> NDArray[np.float64]:
     """Cost of a steep net-load ramp (MW/h) on top of the curve, by local hour 0..23."""
     steep = np.maximum(ramp_mw - p.ramp_free_mw, 0) / 1_000.0
-    weight = RAMP_WEIGHT[np.asarray(local_hour, dtype=int) % 24]
+    weight: NDArray[np.float64] = RAMP_WEIGHT[np.asarray(local_hour, dtype=int) % 24]
     return p.ramp_price * weight * steep * (1 + p.ramp_tight_gain * tightness(utilisation))
 
 
-def reserves(available: np.ndarray, net_load: np.ndarray, p: PriceParams) -> np.ndarray:
+def reserves(
+    available: NDArray[np.float64], net_load: NDArray[np.float64], p: PriceParams
+) -> NDArray[np.float64]:
     """Reserves (MW) after flexible loads curtail: they start as reserves fall towards 4 GW."""
     raw = available - net_load
     return raw + p.flexible_load_mw * logistic((4_000.0 - raw) / 1_000.0)
 
 
-def scarcity_adder(reserve_mw: np.ndarray, p: PriceParams) -> np.ndarray:
+def scarcity_adder(reserve_mw: NDArray[np.float64], p: PriceParams) -> NDArray[np.float64]:
     """ORDC-like adder ($/MWh): the offer cap times a logistic loss-of-load probability."""
     return p.scarcity_cap * logistic((p.scarcity_reserve_mw - reserve_mw) / p.scarcity_scale_mw)
 
 
 def system_lambda(
-    net_load: np.ndarray,
-    available: np.ndarray,
-    gas: np.ndarray,
-    ramp: np.ndarray,
-    local_hour: np.ndarray,
+    net_load: NDArray[np.float64],
+    available: NDArray[np.float64],
+    gas: NDArray[np.float64],
+    ramp: NDArray[np.float64],
+    local_hour: NDArray[np.float64],
     p: PriceParams,
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Uncapped system lambda and its scarcity adder ($/MWh) at a net load, capacity and ramp
     (MW, MW, MW/h)."""
     adder = scarcity_adder(reserves(available, net_load, p), p)
@@ -91,14 +99,14 @@ def system_lambda(
 
 
 def expected_lambda(
-    net_load: np.ndarray,
-    available: np.ndarray,
-    gas: np.ndarray,
-    ramp: np.ndarray,
-    local_hour: np.ndarray,
-    reserve_sd: np.ndarray,
+    net_load: NDArray[np.float64],
+    available: NDArray[np.float64],
+    gas: NDArray[np.float64],
+    ramp: NDArray[np.float64],
+    local_hour: NDArray[np.float64],
+    reserve_sd: NDArray[np.float64],
     p: PriceParams,
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """Expected system lambda and scarcity adder when reserves are uncertain.
 
     Args:
@@ -117,9 +125,9 @@ def expected_lambda(
     return lam @ _W, adder @ _W
 
 
-def expected_ramp_spike(local_hour: np.ndarray, p: PriceParams) -> np.ndarray:
+def expected_ramp_spike(local_hour: NDArray[np.float64], p: PriceParams) -> NDArray[np.float64]:
     """Expected contribution of ramp spikes to an hour's mean price ($/MWh)."""
     mean_height = p.ramp_spike_scale * RAMP_PARETO / (RAMP_PARETO - 1)
     runs_per_hour = 12.0
-    rate = p.ramp_spikes_per_day * RAMP_HOURS[local_hour.astype(int) % 24]
+    rate: NDArray[np.float64] = p.ramp_spikes_per_day * RAMP_HOURS[local_hour.astype(int) % 24]
     return rate * min(mean_height, RAMP_CAP) * RAMP_RUNS / runs_per_hour

@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ercot_dart.synth import congestion as cg
 from ercot_dart.synth.clock import HOUR_S, DayClock, SCEDRuns, interval_starts, sced_runs
@@ -95,7 +96,9 @@ class RealTimeDay:
     """15-minute SPP of the load zones' LZEW twins (intervals x load zones in the run)."""
 
 
-def interval_weights(runs_utc: np.ndarray, starts: np.ndarray, length: int = 900) -> np.ndarray:
+def interval_weights(
+    runs_utc: NDArray[np.int64], starts: NDArray[np.int64], length: int = 900
+) -> NDArray[np.float64]:
     """Share of each interval during which each run's price was in force.
 
     Column 0 is the previous day's last run (in force until the first run).
@@ -105,7 +108,8 @@ def interval_weights(runs_utc: np.ndarray, starts: np.ndarray, length: int = 900
     )
     lo = np.maximum(bounds[None, :-1], starts[:, None])
     hi = np.minimum(bounds[None, 1:], starts[:, None] + length)
-    return np.clip(hi - lo, 0, None) / length
+    weights: NDArray[np.float64] = np.clip(hi - lo, 0, None) / length
+    return weights
 
 
 def _hourly_inputs(truth: TruthBuffer, clock: DayClock) -> dict[str, np.ndarray]:

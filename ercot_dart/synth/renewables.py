@@ -9,19 +9,21 @@ from the sun's elevation (single-axis trackers: a flat top) times a cloud factor
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ercot_dart.synth.clock import DayClock
 from ercot_dart.synth.params import RenewableParams
 from ercot_dart.synth.rng import ar1, logistic, persistence
 
 WIND_REGIONS = ("LZ_SOUTH_HOUSTON", "LZ_WEST", "LZ_NORTH")
-WIND_SHARE = np.array([0.27, 0.60, 0.13])
-_WIND_LEVEL = np.array([-0.78, -0.47, -0.57])
+WIND_SHARE: NDArray[np.float64] = np.array([0.27, 0.60, 0.13])
+_WIND_LEVEL: NDArray[np.float64] = np.array([-0.78, -0.47, -0.57])
 # diurnal swing of the logit and the hour it peaks: sea breeze vs. nocturnal low-level jet
-_WIND_DIURNAL = np.array([0.30, 0.58, 0.40])
-_WIND_PEAK_HOUR = np.array([17.0, 1.0, 2.0])
+_WIND_DIURNAL: NDArray[np.float64] = np.array([0.30, 0.58, 0.40])
+_WIND_PEAK_HOUR: NDArray[np.float64] = np.array([17.0, 1.0, 2.0])
 _WIND_SPREAD = 1.35
 CLOUD_DEPTH = 0.8  # share of clear-sky output the thickest clouds take
 CLOUD_SPREAD = 1.6
@@ -34,7 +36,7 @@ _DAWN = 0.12  # sine of the elevation below which trackers produce next to nothi
 class RenewableState:
     """AR states (unit variance) of the wind (system + 3 regions) and of cloud cover."""
 
-    wind: np.ndarray
+    wind: NDArray[np.float64]
     cloud: float
 
     @classmethod
@@ -42,20 +44,22 @@ class RenewableState:
         return cls(rng.standard_normal(1 + len(WIND_REGIONS)), float(rng.standard_normal()))
 
 
-def wind_level(day_of_year: int, local_hour: np.ndarray) -> np.ndarray:
+def wind_level(day_of_year: int, local_hour: NDArray[np.float64]) -> NDArray[np.float64]:
     """Logit of the regions' typical capacity factor by season and hour (hours x regions)."""
-    spring = 0.28 * np.cos(2 * np.pi * (day_of_year - 100) / 365.25)
-    late_summer = -0.25 * np.exp(-(((day_of_year - 255) / 28) ** 2))
+    spring: float = 0.28 * np.cos(2 * np.pi * (day_of_year - 100) / 365.25)
+    late_summer: float = -0.25 * np.exp(-(((day_of_year - 255) / 28) ** 2))
     diurnal = _WIND_DIURNAL * np.cos(2 * np.pi * (local_hour[:, None] - _WIND_PEAK_HOUR) / 24)
     return _WIND_LEVEL + spring + late_summer + diurnal
 
 
-def wind_capacity_factor(level: np.ndarray, weather: np.ndarray) -> np.ndarray:
+def wind_capacity_factor(
+    level: NDArray[np.float64], weather: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """Capacity factor from the logit level and the regional weather (unit variance)."""
     return 0.93 * logistic(level + _WIND_SPREAD * weather)
 
 
-def clear_sky(clock: DayClock) -> np.ndarray:
+def clear_sky(clock: DayClock) -> NDArray[np.float64]:
     """Clear-sky solar output of each hour as a fraction of capacity (hour mean)."""
     declination = np.deg2rad(23.44) * np.sin(2 * np.pi * (284 + clock.day_of_year) / 365)
     out = np.zeros(clock.n_hours)
@@ -71,10 +75,12 @@ def clear_sky(clock: DayClock) -> np.ndarray:
 
 def cloud_level(day_of_year: int) -> float:
     """Logit of the typical cloudiness: cloudier in winter and spring."""
-    return -1.2 - 0.5 * np.cos(2 * np.pi * (day_of_year - 30) / 365.25)
+    return cast(float, -1.2 - 0.5 * np.cos(2 * np.pi * (day_of_year - 30) / 365.25))
 
 
-def clearness(level: float | np.ndarray, weather: np.ndarray) -> np.ndarray:
+def clearness(
+    level: float | NDArray[np.float64], weather: NDArray[np.float64]
+) -> NDArray[np.float64]:
     """Share of clear-sky output getting through the clouds."""
     return 1.0 - CLOUD_DEPTH * logistic(level + CLOUD_SPREAD * weather)
 

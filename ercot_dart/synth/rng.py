@@ -11,6 +11,7 @@ from __future__ import annotations
 from enum import IntEnum
 
 import numpy as np
+from numpy.typing import NDArray
 
 
 class Stream(IntEnum):
@@ -34,7 +35,7 @@ def stream(seed: int, which: Stream, *keys: int) -> np.random.Generator:
 _MAX_GROWTH = 1e4  # largest phi^-t inside a block: keeps the scaled cumsum exact to ~1e-12
 
 
-def ar1(start: np.ndarray, phi: float, shocks: np.ndarray) -> np.ndarray:
+def ar1(start: NDArray[np.float64], phi: float, shocks: NDArray[np.float64]) -> NDArray[np.float64]:
     """Unit-variance AR(1) paths along axis 0: ``x_t = phi x_(t-1) + sqrt(1 - phi^2) e_t``.
 
     Computed blockwise as ``x_t = phi^(t+1) (x_(-1) + g sum_(s<=t) phi^-(s+1) e_s)``: a few
@@ -70,6 +71,6 @@ def persistence(hours: float, step_hours: float = 1.0) -> float:
     return float(np.exp(-step_hours / hours))
 
 
-def logistic(x: np.ndarray) -> np.ndarray:
+def logistic(x: NDArray[np.float64]) -> NDArray[np.float64]:
     """The logistic function, overflow-safe."""
     return 0.5 * (1.0 + np.tanh(0.5 * x))

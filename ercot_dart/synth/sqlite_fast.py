@@ -14,10 +14,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 from sqlalchemy import Connection, Table
 from sqlalchemy.engine import Dialect
 
@@ -32,7 +33,7 @@ def _statement(
     return str(compiled), tuple(compiled.positiontup or ())
 
 
-def _text_times(values: np.ndarray, python_type: type) -> list[str]:
+def _text_times(values: NDArray[np.datetime64], python_type: type) -> list[str]:
     uniq, codes = np.unique(values, return_inverse=True)
     if python_type is date:
         text = np.datetime_as_string(uniq.astype("datetime64[D]"), unit="D")
@@ -40,7 +41,7 @@ def _text_times(values: np.ndarray, python_type: type) -> list[str]:
         text = np.char.replace(
             np.datetime_as_string(uniq.astype("datetime64[us]"), unit="us"), "T", " "
         )
-    return text.astype(object)[codes.ravel()].tolist()
+    return cast("list[str]", text.astype(object)[codes.ravel()].tolist())
 
 
 def _column(series: pd.Series, python_type: type) -> list[Any]:
@@ -56,9 +57,9 @@ def _column(series: pd.Series, python_type: type) -> list[Any]:
         if missing.any():
             boxed = values.astype(object)
             boxed[missing] = None
-            return boxed.tolist()
-        return values.tolist()
-    return series.tolist()
+            return cast("list[Any]", boxed.tolist())
+        return cast("list[Any]", values.tolist())
+    return cast("list[Any]", series.tolist())
 
 
 def sqlite_upsert_frame(conn: Connection, table: Table, frame: pd.DataFrame) -> int:

@@ -8,6 +8,7 @@ freezes; the gas price is a daily log-AR(1) with a winter cold premium.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 
@@ -31,11 +32,12 @@ class SupplyState:
 def maintenance(day_of_year: int, p: SupplyParams) -> float:
     """Fraction of dispatchable capacity on planned maintenance."""
     winter = (1 - season(day_of_year)) / 2
-    return (
+    return cast(
+        float,
         0.02
         + (p.maintenance_winter - 0.02) * winter**2
         + p.maintenance_spring * np.exp(-(((day_of_year - 102) / 30) ** 2))
-        + p.maintenance_fall * np.exp(-(((day_of_year - 298) / 26) ** 2))
+        + p.maintenance_fall * np.exp(-(((day_of_year - 298) / 26) ** 2)),
     )
 
 
