@@ -39,7 +39,19 @@ HEALTHCHECK --interval=30s --timeout=3s --start-period=20s --retries=3 \
 CMD ["ercot-dart", "serve", "--host", "0.0.0.0", "--port", "8000"]
 
 FROM base AS flows
-RUN apt-get update && apt-get install -y --no-install-recommends unixodbc=2.3.11-2+deb12u1 \
+# unixODBC and Microsoft's ODBC Driver 18 for SQL Server: mssql+pyodbc, with managed-identity
+# sign-in (Authentication=ActiveDirectoryMsi). msodbcsql18 comes from Microsoft's own repository.
+SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends unixodbc=2.3.11-2+deb12u1 ca-certificates curl gnupg \
+    && curl -fsSL https://packages.microsoft.com/keys/microsoft.asc \
+       | gpg --dearmor -o /usr/share/keyrings/microsoft-prod.gpg \
+    && echo "deb [arch=amd64 signed-by=/usr/share/keyrings/microsoft-prod.gpg] https://packages.microsoft.com/debian/12/prod bookworm main" \
+       > /etc/apt/sources.list.d/mssql-release.list \
+    && apt-get update \
+    && ACCEPT_EULA=Y apt-get install -y --no-install-recommends msodbcsql18 \
+    && apt-get purge -y curl gnupg && apt-get autoremove -y \
     && rm -rf /var/lib/apt/lists/*
 COPY --from=deps-flows /install /usr/local
 COPY --chown=dart:dart . .

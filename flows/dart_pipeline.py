@@ -29,6 +29,24 @@ CHAMPION_MIN_AGE = pd.Timedelta(hours=20)
 """A champion younger than this is not retrained by the accuracy trigger (one retrain a day)."""
 
 
+FEATURE_STORE_LIMIT = "ercot-dart-feature-store"
+
+
+def feature_store_lock() -> Any:
+    """One feature build at a time across every deployment: a Prefect global concurrency limit
+    of one slot (created when missing), held while the store is written."""
+    from prefect.client.orchestration import get_client
+    from prefect.concurrency.sync import concurrency
+    from prefect.exceptions import ObjectNotFound
+
+    with get_client(sync_client=True) as client:
+        try:
+            client.read_global_concurrency_limit_by_name(FEATURE_STORE_LIMIT)
+        except ObjectNotFound:
+            client.upsert_global_concurrency_limit_by_name(FEATURE_STORE_LIMIT, 1)
+    return concurrency(FEATURE_STORE_LIMIT, occupy=1, strict=True, lease_duration=3600)
+
+
 def champion_age(settings: Any) -> pd.Timedelta:
     """How old the champion bundle is (infinite when there is none)."""
     registry = open_registry(settings)
@@ -96,11 +114,16 @@ def dart_pipeline(
             "goes on regardless)"
         )
     if not retrain:
-        reason = retrain_trigger(settings.predictions_url, issue)
+        try:
+            reason = retrain_trigger(settings.predictions_url, issue)
+        except Exception as exc:  # the accuracy table is the monitor's; predicting goes on
+            log.warning("realized accuracy unreadable, no retraining on it: %s", exc)
+            reason = None
         if reason and champion_age(settings) > CHAMPION_MIN_AGE:
             log.warning("retraining although retrain=false: %s", reason)
             retrain = True
-    built = build_features()
+    with feature_store_lock():  # daily, hourly and backfill runs share one feature store
+        built = build_features()
     trained = train_models(quick=quick) if retrain else None
     if trained is not None:
         log.info("bundle %s: %s", trained["bundle_id"], trained["reason"])

@@ -17,6 +17,7 @@ from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
 from ercot_dart.db.engine import create_tables, make_engine
+from tests.helpers import free_port, stop_process
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURES = REPO / "tests" / "fixtures"
@@ -130,14 +131,6 @@ AZURITE_KEY = (
 AZURITE_BIN = REPO / "node_modules" / ".bin" / "azurite-blob"
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _answers(port: int) -> bool:
     import http.client
 
@@ -152,9 +145,16 @@ def _answers(port: int) -> bool:
         conn.close()
 
 
-@pytest.fixture(scope="session")
-def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """A connection string to an Azurite blob service on 127.0.0.1, started for the session."""
+def azurite_connection_string(port: int) -> str:
+    return (
+        f"DefaultEndpointsProtocol=http;AccountName={AZURITE_ACCOUNT};"
+        f"AccountKey={AZURITE_KEY};BlobEndpoint=http://127.0.0.1:{port}/{AZURITE_ACCOUNT};"
+    )
+
+
+def start_azurite(root: Path, port: int, timeout: float = 30):  # type: ignore[no-untyped-def]
+    """Azurite's blob service on 127.0.0.1:``port``, storing under ``root``; the process once it
+    answers, None if it did not start (e.g. the port was taken)."""
     import subprocess
     import time
 
@@ -163,38 +163,41 @@ def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             f"{AZURITE_BIN} is missing: run `npm ci` in {REPO} (`make test` does it)",
             pytrace=False,
         )
+    root.mkdir(parents=True, exist_ok=True)
+    with open(root / "azurite.log", "ab") as out:
+        proc = subprocess.Popen(
+            [str(AZURITE_BIN), "--blobHost", "127.0.0.1", "--blobPort", str(port),
+             "--location", str(root / "data"), "--silent", "--disableTelemetry",
+             "--skipApiVersionCheck", "--loose"],
+            stdout=out, stderr=subprocess.STDOUT, cwd=REPO,
+        )  # fmt: skip
+    deadline = time.monotonic() + timeout
+    while proc.poll() is None and time.monotonic() < deadline and not _answers(port):
+        time.sleep(0.2)
+    if proc.poll() is None and _answers(port):
+        return proc
+    stop_process(proc, timeout=5)
+    return None
+
+
+@pytest.fixture(scope="session")
+def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A connection string to an Azurite blob service on 127.0.0.1, started for the session."""
     root = tmp_path_factory.mktemp("azurite")
-    log = root / "azurite.log"
     for _attempt in range(3):  # another process may take the free port before Azurite does
-        port = _free_port()
-        with open(log, "wb") as out:
-            proc = subprocess.Popen(
-                [str(AZURITE_BIN), "--blobHost", "127.0.0.1", "--blobPort", str(port),
-                 "--location", str(root / "data"), "--silent", "--disableTelemetry",
-                 "--skipApiVersionCheck", "--loose"],
-                stdout=out, stderr=subprocess.STDOUT, cwd=REPO,
-            )  # fmt: skip
-        deadline = time.monotonic() + 30
-        while proc.poll() is None and time.monotonic() < deadline and not _answers(port):
-            time.sleep(0.2)
-        if proc.poll() is None and _answers(port):
+        port = free_port()
+        proc = start_azurite(root, port)
+        if proc is not None:
             break
-        proc.kill()
-        proc.wait()
     else:
-        pytest.fail(f"Azurite did not start; its log:\n{log.read_text()}", pytrace=False)
-    try:
-        yield (
-            f"DefaultEndpointsProtocol=http;AccountName={AZURITE_ACCOUNT};"
-            f"AccountKey={AZURITE_KEY};BlobEndpoint=http://127.0.0.1:{port}/{AZURITE_ACCOUNT};"
+        pytest.fail(
+            f"Azurite did not start; its log:\n{(root / 'azurite.log').read_text()}",
+            pytrace=False,
         )
+    try:
+        yield azurite_connection_string(port)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop_process(proc, timeout=10)
 
 
 # --- a small feature store of the five real hubs (spring to summer 2024), for model tests ---

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
 import sqlalchemy as sa
 
 from ercot_dart.db.tables import TABLES
+
+BIN = Path(sys.executable).parent
 
 
 def table_counts(engine: sa.Engine) -> dict[str, int]:
@@ -23,3 +34,67 @@ def table_dump(engine: sa.Engine) -> dict[str, list[tuple]]:
             name.value: sorted(tuple(map(str, r)) for r in conn.execute(sa.select(t)))
             for name, t in TABLES.items()
         }
+
+
+# --- local servers the tests start: free ports, stopping them, a real `prefect server start` ---
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 nobody listens on (now)."""
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def stop_process(proc: subprocess.Popen, timeout: float = 20) -> None:
+    """Terminate ``proc``, killing it if it does not stop within ``timeout`` seconds."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@contextmanager
+def prefect_server(home: Path, startup_seconds: float = 300) -> Iterator[dict[str, str]]:
+    """``prefect server start`` on 127.0.0.1 (a free port, PREFECT_HOME ``home``, analytics off);
+    yields the environment of a process talking to it (PREFECT_API_URL set)."""
+    import httpx
+
+    home.mkdir(parents=True, exist_ok=True)
+    log = home / "server.log"
+    port = free_port()
+    env = {
+        **os.environ,
+        "PREFECT_HOME": str(home),
+        "PREFECT_API_URL": f"http://127.0.0.1:{port}/api",
+        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+    }
+    env.pop("PREFECT_API_KEY", None)
+    with open(log, "wb") as out:
+        server = subprocess.Popen(
+            [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+            env=env, cwd=home, stdout=out, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+    try:
+        # a fresh server migrates its database first; slow on a loaded 2-core machine
+        deadline = time.monotonic() + startup_seconds
+        while True:
+            if server.poll() is not None:
+                pytest.fail(f"prefect server exited:\n{log.read_text()[-3000:]}", pytrace=False)
+            try:
+                if httpx.get(f"{env['PREFECT_API_URL']}/health", timeout=2).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                pytest.fail(
+                    f"prefect server did not start:\n{log.read_text()[-3000:]}", pytrace=False
+                )
+            time.sleep(0.5)
+        yield env
+    finally:
+        stop_process(server)

@@ -9,14 +9,12 @@ subflows that had finished."""
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
-import httpx
 import pandas as pd
 import pytest
 
@@ -24,6 +22,7 @@ from ercot_dart.db.engine import make_engine
 from ercot_dart.publish.blob import prediction_key, read_parquet_bytes
 from ercot_dart.publish.sql import read_predictions
 from ercot_dart.registry import LocalRegistry
+from tests.helpers import prefect_server, stop_process
 from tests.receivers import webhooks
 
 REPO = Path(__file__).resolve().parents[2]
@@ -31,14 +30,6 @@ BIN = Path(sys.executable).parent
 CONTAINER = "dart-e2e"
 
 pytestmark = pytest.mark.postgres
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def prefect(env: dict[str, str], *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
@@ -50,29 +41,6 @@ def prefect(env: dict[str, str], *args: str, timeout: float = 300) -> subprocess
         text=True,
         timeout=timeout,
     )
-
-
-def wait_healthy(api: str, proc: subprocess.Popen, log: Path) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            pytest.fail(f"prefect server exited:\n{log.read_text()[-3000:]}", pytrace=False)
-        try:
-            if httpx.get(f"{api}/health", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    pytest.fail(f"prefect server did not start:\n{log.read_text()[-3000:]}", pytrace=False)
-
-
-def stop(proc: subprocess.Popen) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
 
 
 async def subflow_runs(parent_id: str) -> dict[str, list]:
@@ -138,8 +106,6 @@ def test_deployed_pipeline_publishes_and_resumes_after_a_retry(
     from prefect.settings import PREFECT_API_URL, temporary_settings
     from prefect_azure import AzureBlobStorageContainer, AzureBlobStorageCredentials
 
-    port = free_port()
-    api = f"http://127.0.0.1:{port}/api"
     data = tmp_path / "data"
     source = tmp_path / "source.sqlite"
     shutil.copy(pipeline_source, source)
@@ -147,12 +113,10 @@ def test_deployed_pipeline_publishes_and_resumes_after_a_retry(
     registry.promote(registry.publish(champion_bundle), "e2e champion")
     ContainerClient.from_connection_string(azurite, CONTAINER).create_container()
 
-    with webhooks() as hooks:
+    with webhooks() as hooks, prefect_server(tmp_path / "prefect-home") as server_env:
+        api = server_env["PREFECT_API_URL"]
         env = {
-            **os.environ,
-            "PREFECT_HOME": str(tmp_path / "prefect-home"),
-            "PREFECT_API_URL": api,
-            "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
+            **server_env,
             "PREFECT_LOGGING_LEVEL": "INFO",
             "ERCOT_DART_DATA_DIR": str(data),
             "ERCOT_DART_DB_URL": f"sqlite:///{source}",
@@ -162,15 +126,8 @@ def test_deployed_pipeline_publishes_and_resumes_after_a_retry(
             "ERCOT_DART_TASK_RETRIES": "1",
             "ERCOT_DART_RETRY_DELAY_SECONDS": "[0.5]",
         }
-        server_log = tmp_path / "server.log"
-        with open(server_log, "wb") as out:
-            server = subprocess.Popen(
-                [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
-                env=env, cwd=tmp_path, stdout=out, stderr=subprocess.STDOUT,
-            )  # fmt: skip
         worker = None
         try:
-            wait_healthy(api, server, server_log)
             with temporary_settings({PREFECT_API_URL: api}):
                 AzureBlobStorageContainer(
                     container_name=CONTAINER,
@@ -227,5 +184,4 @@ def test_deployed_pipeline_publishes_and_resumes_after_a_retry(
             assert len(read_predictions(make_engine(pg_database.url))) == 2 * len(frame)
         finally:
             if worker is not None:
-                stop(worker)
-            stop(server)
+                stop_process(worker)
