@@ -15,6 +15,8 @@ import numpy as np
 
 from ercot_dart.models.data import Split
 
+LSTM_LOSSES = ("l1", "smooth_l1", "mse")
+
 
 @dataclass
 class ModelConfig:
@@ -34,7 +36,13 @@ class ModelConfig:
     samples_per_epoch: int = 60_000
     batch_size: int = 512
     patience: int = 2
+    lstm_loss: str = "l1"
+    """The LSTM's training loss: ``l1`` (the median, what MAE rewards), ``smooth_l1`` or ``mse``."""
     extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.lstm_loss not in LSTM_LOSSES:
+            raise ValueError(f"lstm_loss {self.lstm_loss!r} is not one of {', '.join(LSTM_LOSSES)}")
 
     @classmethod
     def quick(cls, threads: int = 2) -> ModelConfig:

@@ -9,6 +9,7 @@ import numpy as np
 import onnx
 import pytest
 
+from ercot_dart.models.base import ModelConfig
 from ercot_dart.models.data import SplitError, plan_split
 from ercot_dart.models.pipeline import register
 from ercot_dart.models.training import evaluate, export_bundle, fit, prepare
@@ -153,3 +154,9 @@ def test_the_hyperparameter_search_stays_within_its_budget_and_keeps_the_best(re
     assert trials[0]["num_leaves"] == config.num_leaves  # the default configuration first
     mae = float(np.mean(np.abs(model.predict(prepared.valid) - prepared.valid.y)))
     assert mae == pytest.approx(min(t["valid_mae"] for t in trials))
+
+
+def test_the_model_config_refuses_an_unknown_lstm_loss_and_names_the_known_ones():
+    assert ModelConfig().lstm_loss == "l1"
+    with pytest.raises(ValueError, match="l1, smooth_l1, mse"):
+        ModelConfig(lstm_loss="huber")
