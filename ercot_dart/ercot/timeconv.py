@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 CENTRAL = "America/Chicago"
 HOUR = pd.Timedelta(hours=1)
@@ -42,12 +43,12 @@ def _warn(message: str) -> None:
     warnings.warn(message, DstWarning, stacklevel=3)
 
 
-def _dates_str(dates: pd.Series, mask: np.ndarray) -> str:
+def _dates_str(dates: pd.Series, mask: NDArray[np.bool_]) -> str:
     days = sorted({d.strftime("%Y-%m-%d") for d in dates[mask].dropna()})
     return ", ".join(days[:5]) + (" ..." if len(days) > 5 else "")
 
 
-def fall_back_dates(dates: pd.Series) -> np.ndarray:
+def fall_back_dates(dates: pd.Series) -> NDArray[np.bool_]:
     """Mask of naive dates that are the fall-back day (25 local hours)."""
     uniq, inverse = np.unique(dates.to_numpy("datetime64[ns]"), return_inverse=True)
     start = pd.DatetimeIndex(uniq).tz_localize(CENTRAL)
@@ -59,9 +60,9 @@ def fall_back_dates(dates: pd.Series) -> np.ndarray:
 class Repaired:
     """Hour endings and flags after the DST rules; ``keep`` is False for dropped rows."""
 
-    hour_ending: np.ndarray
-    repeated: np.ndarray
-    keep: np.ndarray
+    hour_ending: NDArray[np.int64]
+    repeated: NDArray[np.bool_]
+    keep: NDArray[np.bool_]
 
 
 def repair_hour_ending(dates: pd.Series, hour_ending: pd.Series, repeated: pd.Series) -> Repaired:
@@ -110,7 +111,7 @@ def repair_hour_ending(dates: pd.Series, hour_ending: pd.Series, repeated: pd.Se
     return Repaired(he, flag, keep)
 
 
-def _nonexistent(naive: np.ndarray) -> np.ndarray:
+def _nonexistent(naive: NDArray[np.datetime64]) -> NDArray[np.bool_]:
     uniq, inverse = np.unique(naive, return_inverse=True)
     loc = pd.DatetimeIndex(uniq).tz_localize(CENTRAL, ambiguous="NaT", nonexistent="NaT")
     amb = pd.DatetimeIndex(uniq).tz_localize(
@@ -119,7 +120,9 @@ def _nonexistent(naive: np.ndarray) -> np.ndarray:
     return np.asarray(loc.isna() & amb.isna())[inverse]
 
 
-def local_to_utc(naive: pd.Series | np.ndarray, repeated: pd.Series | np.ndarray) -> pd.Series:
+def local_to_utc(
+    naive: pd.Series | NDArray[np.datetime64], repeated: pd.Series | NDArray[np.bool_]
+) -> pd.Series:
     """Naive local times + repeated-hour flags → UTC (``NaT`` where the time does not exist).
 
     Only distinct (time, flag) pairs are converted, so millions of SCED rows that share a

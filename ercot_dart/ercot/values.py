@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from ercot_dart.ercot.timeconv import CENTRAL
 
@@ -26,7 +27,7 @@ class ValueFormatError(ValueError):
         super().__init__(f"{value!r} is not {expected}")
 
 
-def _first_bad(mask: np.ndarray, values: pd.Series, expected: str) -> None:
+def _first_bad(mask: NDArray[np.bool_], values: pd.Series, expected: str) -> None:
     if mask.any():
         pos = int(np.flatnonzero(mask)[0])
         raise ValueFormatError(pos, values.iloc[pos], expected)

@@ -19,6 +19,7 @@ from datetime import time
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from ercot_dart.ercot.timeconv import CENTRAL
 from ercot_dart.features.codes import as_day, flag_of, hour_of
@@ -98,7 +99,7 @@ def training_issue_time(
     return at_local(local_day(interval_start_utc), rules.issue_local_time, -1)
 
 
-def rt_cutoff(issue_time_utc: pd.Series, t0: pd.Timestamp, rules: AsOfRules) -> np.ndarray:
+def rt_cutoff(issue_time_utc: pd.Series, t0: pd.Timestamp, rules: AsOfRules) -> NDArray[np.int64]:
     """Index (hours since ``t0``) of the last hour whose real-time price is known at issue time.
 
     The hour starting at index c ends at c + 1 and is published ``rt_lag_minutes`` later.

@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from ercot_dart.ercot.timeconv import CENTRAL
 from ercot_dart.ercot.vocab import SourceTable
@@ -72,7 +73,7 @@ class Prepared:
     as_prices: pd.DataFrame | None = None
     lam: pd.DataFrame | None = None
     missing: list[str] = field(default_factory=list)
-    point_code: np.ndarray | None = None
+    point_code: NDArray[np.intp] | None = None
     """Each price row's index into ``point_type.index`` (the sorted point names)."""
 
 
@@ -158,7 +159,7 @@ def training_rows(
 
 
 def inference_rows(
-    points: np.ndarray, delivery_day: date, issue_time_utc: pd.Timestamp
+    points: NDArray[np.object_], delivery_day: date, issue_time_utc: pd.Timestamp
 ) -> pd.DataFrame:
     """Rows for every point and every hour of local ``delivery_day`` (23 or 25 on DST days)."""
     day = pd.DatetimeIndex([pd.Timestamp(delivery_day)])
@@ -222,7 +223,8 @@ def build_features(prepared: Prepared, rows: pd.DataFrame, rules: AsOfRules) -> 
     ).astype("float32")
     point_code = prepared.point_type.map(POINT_TYPE_CODES).fillna(4).astype("float32")
     point_code = point_code.reindex(panel.points).to_numpy()
-    features: dict[str, np.ndarray] = price_features(panel, rows, rules, h=h, p=p)
+    # float64 price features, float32 calendar, point type and system features
+    features: dict[str, NDArray[Any]] = price_features(panel, rows, rules, h=h, p=p)
     features.update({c: v.to_numpy()[which] for c, v in calendar_features(keys).items()})
     features["point_type"] = point_code[p]
     features.update({c: v.to_numpy()[which] for c, v in system.items()})
@@ -253,7 +255,7 @@ def sort_rows(rows: pd.DataFrame) -> pd.DataFrame:
     return rows
 
 
-def distinct_pairs(start: pd.Series, issue: pd.Series) -> tuple[pd.DataFrame, np.ndarray]:
+def distinct_pairs(start: pd.Series, issue: pd.Series) -> tuple[pd.DataFrame, NDArray[np.intp]]:
     """The distinct (interval_start_utc, issue_time_utc) pairs in order of first appearance,
     and each row's index into them."""
     a, a_values = pd.factorize(start)

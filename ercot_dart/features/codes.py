@@ -176,9 +176,11 @@ def group(key: NDArray[np.int64]) -> tuple[NDArray[np.int64], NDArray[np.intp]]:
 
 
 def mixed_key(
-    parts: tuple[Codes, ...], lo: NDArray[np.int64], radix: NDArray[np.int64]
+    parts: tuple[NDArray[np.integer[Any] | np.bool_], ...],
+    lo: NDArray[np.int64],
+    radix: NDArray[np.int64],
 ) -> NDArray[np.int64]:
-    """One int64 per row from integer ``parts`` (each within ``lo .. lo + radix - 1``)."""
+    """One int64 per row from integer (or bool) ``parts`` (each within ``lo .. lo + radix - 1``)."""
     if float(np.prod(radix.astype("float64"))) >= 2.0**62:
         raise OverflowError("key space too large for one int64")
     key = parts[0].astype("int64")  # a copy, then in place: no temporaries to allocate

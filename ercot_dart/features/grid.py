@@ -41,7 +41,9 @@ class HourGrid:
         end = pd.Timestamp(end).floor("h").as_unit("ns")
         return cls(start, int((end - start) / HOUR) + 1)
 
-    def index(self, utc: pd.Series | pd.DatetimeIndex | np.ndarray) -> np.ndarray:
+    def index(
+        self, utc: pd.Series | pd.DatetimeIndex | NDArray[np.datetime64]
+    ) -> NDArray[np.int64]:
         """Hour index of UTC timestamps (may fall outside ``0..n-1``)."""
         delta = pd.DatetimeIndex(utc) - self.t0
         return np.asarray(np.floor(delta / HOUR), dtype="int64")
@@ -51,7 +53,9 @@ class HourGrid:
         return pd.date_range(self.t0, periods=self.n, freq="h").as_unit("ns")
 
 
-def gather(table: np.ndarray, t: np.ndarray, p: np.ndarray | None = None) -> np.ndarray:
+def gather(
+    table: NDArray[np.float64], t: NDArray[np.int64], p: NDArray[np.intp] | None = None
+) -> NDArray[np.float64]:
     """``table[t, p]`` (or ``table[t]`` for a 1-D series), NaN where ``t`` is off the grid."""
     inside = (t >= 0) & (t < table.shape[0])
     safe = np.where(inside, t, 0)
@@ -60,12 +64,12 @@ def gather(table: np.ndarray, t: np.ndarray, p: np.ndarray | None = None) -> np.
 
 
 def window_stats(
-    table: np.ndarray,
-    cutoffs: np.ndarray,
+    table: NDArray[np.float64],
+    cutoffs: NDArray[np.int64],
     window: int,
     quantiles: tuple[float, ...] = (),
     spike: float | None = None,
-) -> dict[str, np.ndarray]:
+) -> dict[str, NDArray[np.float64]]:
     """Statistics of the trailing ``window`` hours ending at each cut-off (inclusive).
 
     Computed only at the distinct cut-offs rows need (one per issue time), not at every hour.
@@ -111,7 +115,7 @@ def window_stats(
     return out
 
 
-def _nan_mean_std(cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _nan_mean_std(cols: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
     """``np.nanmean`` and ``np.nanstd`` down the columns, the same operations in the same order
     (so the same numbers), sharing the NaN mask, the count and the sum."""
     missing = np.isnan(cols)
@@ -127,7 +131,9 @@ def _nan_mean_std(cols: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return mean, np.sqrt(var)
 
 
-def _quantiles(cols: np.ndarray, known: np.ndarray, levels: tuple[float, ...]) -> list[np.ndarray]:
+def _quantiles(
+    cols: NDArray[np.float64], known: NDArray[np.intp], levels: tuple[float, ...]
+) -> list[NDArray[np.float64]]:
     """Linear-interpolated quantiles per column ignoring NaN (numpy's default method).
 
     One sort serves every level; ``np.nanquantile`` is many times slower on wide arrays.

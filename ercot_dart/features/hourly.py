@@ -21,6 +21,7 @@ Text columns are handled through their distinct values (:mod:`ercot_dart.feature
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, TypeVar, cast
 
 import numpy as np
 import pandas as pd
@@ -47,11 +48,12 @@ NATIVE = ["settlement_point", "delivery_date", "hour_ending", "dst_flag"]
 _TYPE_ORDER = ["HU", "SH", "AH", "LZ", "LZ_DC", "RN", "PCCRN", "LCCRN", "PUN", "LZEW", "LZ_DCEW"]
 _NS_PER_HOUR = 3_600_000_000_000
 _NAT = np.iinfo("int64").min
+ScalarT = TypeVar("ScalarT", bound=np.generic)
 
 __all__ = ["NATIVE", "CodedPrices", "hourly_prices", "hourly_prices_coded", "point_types"]
 
 
-def dam_native(dam: Frame) -> tuple[Native, np.ndarray]:
+def dam_native(dam: Frame) -> tuple[Native, NDArray[np.float64]]:
     """``dam_spp`` rows → native keys and ``SettlementPointPrice`` ($/MWh)."""
     names, point = names_of(dam, "SettlementPoint")
     key = Native(
@@ -65,7 +67,7 @@ def dam_native(dam: Frame) -> tuple[Native, np.ndarray]:
     return key.take(dated), values(dam, "SettlementPointPrice")[dated]
 
 
-def rtm_hourly(rtm: Frame) -> tuple[Native, np.ndarray, np.ndarray]:
+def rtm_hourly(rtm: Frame) -> tuple[Native, NDArray[np.float64], NDArray[np.intp]]:
     """``rtm_spp`` 15-minute rows → native keys, hourly mean price ($/MWh) and interval count.
 
     Only each name's preferred type counts (a load zone's LZ rows, not its LZEW twin)."""
@@ -96,7 +98,7 @@ def rtm_hourly(rtm: Frame) -> tuple[Native, np.ndarray, np.ndarray]:
     return hours, mean, np.bincount(inverse, minlength=len(uniq))
 
 
-def sced_hourly(sced: Frame) -> tuple[Native, np.ndarray, np.ndarray]:
+def sced_hourly(sced: Frame) -> tuple[Native, NDArray[np.float64], NDArray[np.intp]]:
     """``sced_lmp`` rows → native key of the hour each run falls in, plain mean of the runs'
     LMPs ($/MWh) and their count."""
     stamps = nanos(sced, "SCEDTimestamp")
@@ -129,22 +131,22 @@ def sced_hourly(sced: Frame) -> tuple[Native, np.ndarray, np.ndarray]:
     return Native(names, point, day, hour - day * 24 + 1, dst), sums / counts, counts
 
 
-def _bin_sums(key: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _bin_sums(
+    key: NDArray[np.int64], weights: NDArray[np.float64]
+) -> tuple[NDArray[np.signedinteger[Any]], NDArray[np.float64], NDArray[np.intp]]:
     """(distinct keys, sum of the weights of each, count of each); sums in row order."""
+    # numpy's stub types bincount as intp whatever the weights; weighted, the sums are float64
     if len(key) and int(key.max()) < 4 * len(key) + (1 << 22):
         counts = np.bincount(key)
-        sums = np.bincount(key, weights=weights)
+        sums = cast("NDArray[np.float64]", np.bincount(key, weights=weights))
         present = np.flatnonzero(counts)
         return present, sums[present], counts[present]
     uniq, inverse = group(key)
-    return (
-        uniq,
-        np.bincount(inverse, weights=weights, minlength=len(uniq)),
-        np.bincount(inverse, minlength=len(uniq)),
-    )
+    sums = cast("NDArray[np.float64]", np.bincount(inverse, weights=weights, minlength=len(uniq)))
+    return uniq, sums, np.bincount(inverse, minlength=len(uniq))
 
 
-RT_SOURCES = np.array(["rtm_spp", "sced_lmp"], dtype=object)
+RT_SOURCES: NDArray[np.object_] = np.array(["rtm_spp", "sced_lmp"], dtype=object)
 
 
 @dataclass(frozen=True)
@@ -238,7 +240,7 @@ def hourly_prices_coded(dam: Frame | None, rtm: Frame | None, sced: Frame | None
     pick, has_rt = rt_row[order], rt_row[order] >= 0
     safe = np.where(has_rt, pick, 0)
 
-    def real_time_column(values: np.ndarray, missing: float | int) -> np.ndarray:
+    def real_time_column(values: NDArray[ScalarT], missing: float | int) -> NDArray[ScalarT]:
         return (
             np.where(has_rt, values[safe], missing) if len(values) else np.full(len(order), missing)
         )
@@ -276,8 +278,8 @@ def _lookup(keys: NDArray[np.int64], wanted: NDArray[np.int64], space: int) -> N
 
 
 def _by_point_and_hour(
-    key: np.ndarray, point: np.ndarray, utc: np.ndarray, space: int
-) -> np.ndarray:
+    key: NDArray[np.int64], point: NDArray[np.int64], utc: NDArray[np.int64], space: int
+) -> NDArray[np.intp]:
     """The rows with an hour (``utc`` not NaT) in point, hour order (stable).
 
     Keys order rows by point, day, hour ending and flag, which is the UTC order unless a DST
@@ -314,7 +316,7 @@ def hourly_prices(dam: Frame | None, rtm: Frame | None, sced: Frame | None) -> p
     return hourly_prices_coded(dam, rtm, sced).frame()
 
 
-def point_types(rtm: Frame | None, names: np.ndarray) -> np.ndarray:
+def point_types(rtm: Frame | None, names: NDArray[np.object_]) -> NDArray[np.object_]:
     """Settlement point type of each of ``names``: from ``rtm_spp`` where present (a load
     zone's ``LZ``/``LZ_DC`` over its ``EW`` twin), else from the name (``HB_`` hub, ``LZ_``
     load zone, otherwise resource node)."""

@@ -15,7 +15,7 @@ import pandas as pd
 from numpy.typing import NDArray
 
 from ercot_dart.ercot.timeconv import hour_ending_to_utc, local_to_utc
-from ercot_dart.features.codes import NOT_A_DAY, group, mixed_key, unmix_key
+from ercot_dart.features.codes import NOT_A_DAY, Codes, group, mixed_key, unmix_key
 
 EPOCH = np.datetime64("1970-01-01", "ns")
 
@@ -25,42 +25,46 @@ class Native:
     """Rows on ERCOT's native hourly keys; ``point`` indexes ``names``, ``day`` counts days
     since 1970-01-01 (local operating day), ``dst`` is the DST flag (True = ``Y``)."""
 
-    names: np.ndarray
-    point: np.ndarray
-    day: np.ndarray
-    hour_ending: np.ndarray
-    dst: np.ndarray
+    names: NDArray[np.object_]
+    point: Codes
+    day: NDArray[np.int64]
+    hour_ending: NDArray[np.int64]
+    dst: NDArray[np.bool_]
 
-    def recode(self, names: np.ndarray) -> Native:
+    def recode(self, names: NDArray[np.object_]) -> Native:
         """The same rows with ``point`` indexing ``names`` (sorted, a superset of ours)."""
         where = np.searchsorted(names, self.names)
         return Native(names, where[self.point], self.day, self.hour_ending, self.dst)
 
-    def take(self, rows: np.ndarray) -> Native:
+    def take(self, rows: NDArray[np.bool_] | NDArray[np.intp]) -> Native:
         return Native(
             self.names, self.point[rows], self.day[rows], self.hour_ending[rows], self.dst[rows]
         )
 
-    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+    def bounds(self) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
         """(lowest value, radix) of each key part, for :meth:`key`."""
         parts = (self.day, self.hour_ending)
         lo = [0, *(int(p.min()) if len(p) else 0 for p in parts), 0]
         hi = [len(self.names) - 1, *(int(p.max()) if len(p) else 0 for p in parts), 1]
         return np.array(lo, "int64"), np.array(hi, "int64") - np.array(lo, "int64") + 1
 
-    def key(self, lo: np.ndarray, radix: np.ndarray) -> np.ndarray:
+    def key(self, lo: NDArray[np.int64], radix: NDArray[np.int64]) -> NDArray[np.int64]:
         """One int64 per row, exact (a mixed radix over point, day, hour ending, flag)."""
         return mixed_key((self.point, self.day, self.hour_ending, self.dst), lo, radix)
 
     @classmethod
     def of_key(
-        cls, key: np.ndarray, names: np.ndarray, lo: np.ndarray, radix: np.ndarray
+        cls,
+        key: NDArray[np.int64],
+        names: NDArray[np.object_],
+        lo: NDArray[np.int64],
+        radix: NDArray[np.int64],
     ) -> Native:
         point, day, hour_ending, dst = unmix_key(key, lo, radix)
         return cls(names, point, day, hour_ending, dst.astype(bool))
 
     @staticmethod
-    def concat(parts: list[Native], names: np.ndarray) -> Native:
+    def concat(parts: list[Native], names: NDArray[np.object_]) -> Native:
         """Rows of ``parts`` (recoded to ``names``) one after the other."""
         parts = [p.recode(names) for p in parts]
         return Native(

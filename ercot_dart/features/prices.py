@@ -29,13 +29,13 @@ class PricePanel:
     """Hourly DAM, real-time and DART prices on a dense grid (hours × settlement points)."""
 
     grid: HourGrid
-    points: np.ndarray
-    dam: np.ndarray
-    rt: np.ndarray
-    dart: np.ndarray
-    from_sced: np.ndarray
-    dam_published: np.ndarray  # per grid hour, UTC ns
-    hubs: np.ndarray  # column indices of the trading hubs
+    points: NDArray[np.object_]
+    dam: NDArray[np.float64]
+    rt: NDArray[np.float64]
+    dart: NDArray[np.float64]
+    from_sced: NDArray[np.float64]
+    dam_published: NDArray[np.int64]  # per grid hour, UTC ns
+    hubs: NDArray[np.intp]  # column indices of the trading hubs
     unique: bool = True  # no (hour, point) cell was given twice
 
     @classmethod
@@ -44,9 +44,9 @@ class PricePanel:
         prices: pd.DataFrame,
         grid: HourGrid,
         rules: AsOfRules,
-        names: np.ndarray | None = None,
-        codes: np.ndarray | None = None,
-        rows: np.ndarray | None = None,
+        names: NDArray[np.object_] | None = None,
+        codes: NDArray[np.intp] | None = None,
+        rows: NDArray[np.bool_] | None = None,
     ) -> PricePanel:
         """From :func:`ercot_dart.features.hourly.hourly_prices` output.
 
@@ -72,7 +72,7 @@ class PricePanel:
         cells = t * len(points) + codes
         unique = len(cells) == 0 or int(np.bincount(cells).max()) <= 1
 
-        def lay(values: np.ndarray) -> np.ndarray:
+        def lay(values: NDArray[np.float64]) -> NDArray[np.float64]:
             out = np.full((grid.n, len(points)), np.nan)
             out[t, codes] = values[rows][inside]
             return out
@@ -116,9 +116,9 @@ def price_features(
     panel: PricePanel,
     rows: pd.DataFrame,
     rules: AsOfRules,
-    h: np.ndarray | None = None,
-    p: np.ndarray | None = None,
-) -> dict[str, np.ndarray]:
+    h: NDArray[np.int64] | None = None,
+    p: NDArray[np.intp] | None = None,
+) -> dict[str, NDArray[np.float64]]:
     """Price features ($/MWh, counts, float64) for ``rows`` (settlement_point, interval_start_utc,
     issue_time_utc); ``h`` and ``p`` are the rows' grid hour and panel column when known."""
     g = panel.grid
@@ -129,14 +129,18 @@ def price_features(
     issue = pd.DatetimeIndex(rows["issue_time_utc"]).asi8
     c = rt_cutoff(rows["issue_time_utc"], g.t0, rules)
     published = panel.dam_published.astype("float64")
-    out: dict[str, np.ndarray] = {}
+    out: dict[str, NDArray[np.float64]] = {}
 
-    def dam_lag(k: int, table: np.ndarray, col: np.ndarray | None) -> np.ndarray:
+    def dam_lag(
+        k: int, table: NDArray[np.float64], col: NDArray[np.intp] | None
+    ) -> NDArray[np.float64]:
         j = h - k
         known = gather(published, j) <= issue
         return np.where(known, gather(table, j, col), np.nan)
 
-    def rt_lag(k: int, table: np.ndarray, col: np.ndarray | None) -> np.ndarray:
+    def rt_lag(
+        k: int, table: NDArray[np.float64], col: NDArray[np.intp] | None
+    ) -> NDArray[np.float64]:
         j = h - k
         return np.where(j <= c, gather(table, j, col), np.nan)
 
@@ -184,8 +188,12 @@ def price_features(
 
 
 def _previous_day_dam(
-    panel: PricePanel, rows: pd.DataFrame, issue: np.ndarray, p: np.ndarray, published: np.ndarray
-) -> dict[str, np.ndarray]:
+    panel: PricePanel,
+    rows: pd.DataFrame,
+    issue: NDArray[np.int64],
+    p: NDArray[np.intp],
+    published: NDArray[np.float64],
+) -> dict[str, NDArray[np.float64]]:
     """DAM over the 24 hours before the delivery day starts (the previous operating day), if
     published by the issue time; computed once per (delivery day, issue time, point)."""
     if not len(rows):

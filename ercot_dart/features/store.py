@@ -21,6 +21,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.dataset as ds
 import pyarrow.parquet as pq
+from numpy.typing import NDArray
 
 from ercot_dart.stage.layout import day_dirs, replacing, write_text_atomically
 
@@ -76,7 +77,9 @@ HOURLY_SCHEMA = pa.schema(
 point's ``point_type``; missing values are nulls."""
 
 
-def hourly_tables(prices: CodedPrices, point_type: np.ndarray) -> list[tuple[date, pa.Table]]:
+def hourly_tables(
+    prices: CodedPrices, point_type: NDArray[np.object_]
+) -> list[tuple[date, pa.Table]]:
     """The hourly prices of each operating day as a cache table, rows by point and hour.
 
     Args:
@@ -91,12 +94,16 @@ def hourly_tables(prices: CodedPrices, point_type: np.ndarray) -> list[tuple[dat
     no_rt = prices.rt_source[rows] < 0
     dam, rt = prices.dam_price[rows], prices.rt_price[rows]
 
-    def text(codes: np.ndarray, labels: np.ndarray, missing: np.ndarray | None = None) -> pa.Array:
+    def text(
+        codes: NDArray[np.integer[Any]],
+        labels: NDArray[np.object_],
+        missing: NDArray[np.bool_] | None = None,
+    ) -> pa.Array:
         dictionary = pa.array(list(labels), pa.string())
         indices = pa.array(codes, pa.int32(), mask=missing)
         return pa.DictionaryArray.from_arrays(indices, dictionary).cast(pa.string())
 
-    def real(values: np.ndarray) -> pa.Array:
+    def real(values: NDArray[np.float64]) -> pa.Array:
         return pa.array(values, pa.float64(), mask=np.isnan(values))
 
     whole = pa.Table.from_arrays(

@@ -142,9 +142,9 @@ def _error_series(
     grid: HourGrid,
     forecast: pd.DataFrame,
     actual: pd.Series,
-    known_at: np.ndarray,
+    known_at: NDArray[np.int64],
     rules: AsOfRules,
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
     """Hourly day-ahead forecast error (forecast as of each hour's training issue time − actual)
     on the grid, and the time (UTC ns) each error is known, made non-decreasing: an hour counts
     as known only once every earlier hour is (conservative)."""
@@ -160,8 +160,8 @@ def _error_series(
 
 
 def _recent_error(
-    error: np.ndarray, known: np.ndarray, issue: np.ndarray, hours: int
-) -> dict[str, np.ndarray]:
+    error: NDArray[np.float64], known: NDArray[np.int64], issue: NDArray[np.int64], hours: int
+) -> dict[str, NDArray[np.float64]]:
     """Mean and mean absolute error over the last ``hours`` known at each issue time."""
     cut = np.searchsorted(known, issue, side="right") - 1
     uniq, which = np.unique(cut, return_inverse=True)

@@ -13,9 +13,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.typing import NDArray
 
 from ercot_dart.ercot.timeconv import CENTRAL, utc_to_hour_ending
 
@@ -28,15 +30,15 @@ class DayClock:
     """The local hours of one operating day."""
 
     day: date
-    utc: np.ndarray
+    utc: NDArray[np.int64]
     """UTC start of each hour (int64 seconds)."""
-    hour_ending: np.ndarray
+    hour_ending: NDArray[np.int64]
     """Hour ending 1..24 (int64); 2 twice on the fall-back day."""
-    dst_flag: np.ndarray
+    dst_flag: NDArray[np.object_]
     """``Y`` for the repeated fall-back hour, else ``N``."""
-    local_hour: np.ndarray
+    local_hour: NDArray[np.float64]
     """Wall-clock hour of each hour's start, 0..23 (float64, for diurnal shapes)."""
-    utc_offset: np.ndarray
+    utc_offset: NDArray[np.int64]
     """Local wall clock minus UTC for each hour (int64 seconds)."""
 
     @property
@@ -48,7 +50,7 @@ class DayClock:
         return self.day.timetuple().tm_yday
 
     @property
-    def hour_label(self) -> np.ndarray:
+    def hour_label(self) -> NDArray[np.object_]:
         """Hour endings as ERCOT's ``HH:MM`` strings."""
         return np.array([f"{h:02d}:00" for h in self.hour_ending], dtype=object)
 
@@ -78,13 +80,13 @@ def day_clock(day: date) -> DayClock:
 class SCEDRuns:
     """The SCED runs of one day, in time order."""
 
-    utc: np.ndarray
+    utc: NDArray[np.int64]
     """Run time (int64 UTC seconds)."""
-    local: np.ndarray
+    local: NDArray[np.datetime64]
     """Run time as naive local wall clock (datetime64[s])."""
-    repeated: np.ndarray
+    repeated: NDArray[np.bool_]
     """True for runs in the repeated fall-back hour."""
-    hour: np.ndarray
+    hour: NDArray[np.intp]
     """Index of the run's hour in the day's clock."""
 
 
@@ -112,7 +114,7 @@ def sced_runs(clock: DayClock, rng: np.random.Generator, extra_per_hour: float) 
     return SCEDRuns(utc=utc, local=local, repeated=clock.dst_flag[hour] == "Y", hour=hour)
 
 
-def interval_starts(clock: DayClock) -> np.ndarray:
+def interval_starts(clock: DayClock) -> NDArray[np.int64]:
     """UTC starts of the day's 15-minute intervals (int64 seconds), 4 per hour."""
     return (clock.utc[:, None] + np.arange(0, HOUR_S, 900)[None, :]).ravel()
 
@@ -127,7 +129,9 @@ class Posting:
     """The instant it was posted (UTC seconds); a repeated-hour time is read as the later one."""
 
 
-def posting_times(day: date, cadence_hours: int, minute: int, seconds: np.ndarray) -> list[Posting]:
+def posting_times(
+    day: date, cadence_hours: int, minute: int, seconds: NDArray[np.integer[Any]]
+) -> list[Posting]:
     """Postings of ``day`` at ``minute`` past the last hour of each ``cadence_hours`` block.
 
     With 6 h: 05:mm, 11:mm, 17:mm, 23:mm. A wall time that does not exist (spring forward) is

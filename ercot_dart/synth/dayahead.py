@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ercot_dart.ercot.vocab import AncillaryType
 from ercot_dart.synth import congestion as cg
@@ -45,9 +46,9 @@ _NEGATIVE_POINT_SHARE = 0.7  # hourly persistence of a node's local constraint
 class DayAheadDay:
     """One day of DAM prices (rounded as ERCOT publishes them)."""
 
-    price: np.ndarray
+    price: NDArray[np.float64]
     """Settlement point prices (hours x points, $/MWh)."""
-    ancillary: np.ndarray
+    ancillary: NDArray[np.float64]
     """MCPC of each ancillary product (hours x :data:`ANCILLARY`, $/MW)."""
 
 
@@ -60,7 +61,9 @@ def dam_posting(day: date, postings: list[Posting], cutoff_hour: int) -> Posting
     return known[-1]
 
 
-def _forecast_inputs(forecast: PostingForecast, rows: np.ndarray) -> dict[str, np.ndarray]:
+def _forecast_inputs(
+    forecast: PostingForecast, rows: NDArray[np.intp]
+) -> dict[str, NDArray[np.float64]]:
     load = forecast.in_use_load[rows]
     inputs = {c: load[:, i] for i, c in enumerate(LOAD_COLUMNS)}
     inputs["wind_gen_LZ_SOUTH_HOUSTON"] = forecast.wind[rows, 0]
@@ -73,11 +76,11 @@ def _forecast_inputs(forecast: PostingForecast, rows: np.ndarray) -> dict[str, n
 class _Expectation:
     """What the DAM expects of real time for each hour of the day."""
 
-    system_lambda: np.ndarray
-    scarcity: np.ndarray
-    utilisation: np.ndarray
-    gas: np.ndarray
-    lead_hours: np.ndarray
+    system_lambda: NDArray[np.float64]
+    scarcity: NDArray[np.float64]
+    utilisation: NDArray[np.float64]
+    gas: NDArray[np.float64]
+    lead_hours: NDArray[np.float64]
 
 
 def _expectation(clock: DayClock, forecast: PostingForecast, params: MarketParams) -> _Expectation:
@@ -103,7 +106,7 @@ def _expectation(clock: DayClock, forecast: PostingForecast, params: MarketParam
     return _Expectation(lam + spikes, adder + spikes, net_load / available, gas, lead)
 
 
-def _ancillary(expect: _Expectation, rng: np.random.Generator) -> np.ndarray:
+def _ancillary(expect: _Expectation, rng: np.random.Generator) -> NDArray[np.float64]:
     """MCPC per hour and product: a base cost in gas plus a share of the expected scarcity."""
     surplus = np.clip((0.35 - expect.utilisation) / 0.2, 0, 1)
     draws = rng.standard_normal((len(expect.gas), len(ANCILLARY)))
@@ -115,7 +118,8 @@ def _ancillary(expect: _Expectation, rng: np.random.Generator) -> np.ndarray:
             for i, (product, (base, per_gas, share, sd)) in enumerate(_AS.items())
         ]
     )
-    return np.round(np.maximum(mcpc, 0.01), 2)
+    floored: NDArray[np.float64] = np.maximum(mcpc, 0.01)
+    return np.round(floored, 2)
 
 
 def dayahead_day(
@@ -155,5 +159,6 @@ def dayahead_day(
         prices.append(nodes + 0.3 * noise.T)
     price = np.concatenate(prices, axis=1)
     # negative day-ahead prices are bid shy of real time's: congestion clears partly
-    price = np.where(price < 0, _NEGATIVE_POINT_SHARE * price, price).round(2)
+    shy: NDArray[np.float64] = np.where(price < 0, _NEGATIVE_POINT_SHARE * price, price)
+    price = np.round(shy, 2)
     return DayAheadDay(price=price, ancillary=_ancillary(expect, rng))

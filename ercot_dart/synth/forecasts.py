@@ -24,8 +24,10 @@ from ercot_dart.synth.truth import LOAD_COLUMNS, WIND_HSL, ZETA_LOAD, ZETA_WIND,
 
 MODELS = tuple(LoadForecastModel)
 # each model's bias and own noise (relative): the ensemble disagrees a little, X the most
-_MODEL_BIAS = np.array([0.004, -0.003, 0.002, 0.0, -0.005, 0.003, 0.001, -0.008])
-_MODEL_SD = np.array([0.007, 0.007, 0.006, 0.005, 0.007, 0.006, 0.006, 0.012])
+_MODEL_BIAS: NDArray[np.float64] = np.array(
+    [0.004, -0.003, 0.002, 0.0, -0.005, 0.003, 0.001, -0.008]
+)
+_MODEL_SD: NDArray[np.float64] = np.array([0.007, 0.007, 0.006, 0.005, 0.007, 0.006, 0.006, 0.012])
 _IN_USE_CHOICE = (("E1", 0.55), ("E", 0.2), ("E2", 0.1), ("M", 0.1), ("A3", 0.05))
 _SHARED = 0.7
 _P80 = 0.84  # one-sided z of an 80% probability of exceedance
@@ -62,29 +64,29 @@ class PostingForecast:
     posting: Posting
     hours: Hours
     """Truth of the window, in time order."""
-    lead: np.ndarray
+    lead: NDArray[np.float64]
     """Hours from the posting to the end of each hour (<= 0: the hour is over)."""
-    load: np.ndarray
+    load: NDArray[np.float64]
     """Load forecast (hours x models x zones, MW)."""
     in_use: int
     """Index of the model in use."""
-    wind: np.ndarray
+    wind: NDArray[np.float64]
     """STWPF by region (hours x regions, MW)."""
-    wind_p80: np.ndarray
+    wind_p80: NDArray[np.float64]
     """WGRPP by region (hours x regions, MW)."""
-    wind_cop: np.ndarray
+    wind_cop: NDArray[np.float64]
     """COP HSL by region (hours x regions, MW)."""
-    solar: np.ndarray
+    solar: NDArray[np.float64]
     """STPPF (hours, MW)."""
-    solar_p80: np.ndarray
+    solar_p80: NDArray[np.float64]
     """PVGRPP (hours, MW)."""
-    solar_cop: np.ndarray
+    solar_cop: NDArray[np.float64]
     """COP HSL (hours, MW)."""
-    net_load_sd: np.ndarray
+    net_load_sd: NDArray[np.float64]
     """Standard deviation of the in-use forecast's net-load error (hours, MW)."""
 
     @property
-    def in_use_load(self) -> np.ndarray:
+    def in_use_load(self) -> NDArray[np.float64]:
         """The model in use, hours x zones (MW)."""
         return self.load[:, self.in_use, :]
 

@@ -9,6 +9,8 @@ pandas' string dtype would cost a conversion on the way in and another on the wa
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
@@ -22,7 +24,8 @@ from ercot_dart.synth.points import FIRST_LOAD_ZONE, Points
 from ercot_dart.synth.realtime import RealTimeDay
 from ercot_dart.synth.truth import LOAD_COLUMNS, Hours
 
-Columns = dict[str, np.ndarray]
+Columns = dict[str, NDArray[Any]]
+"""A table's rows as one array per column (dates, hour labels, flags, values)."""
 
 
 def to_frame(parts: list[Columns]) -> pd.DataFrame:
@@ -39,11 +42,11 @@ def to_frame(parts: list[Columns]) -> pd.DataFrame:
     )
 
 
-def _day(clock: DayClock, n: int) -> np.ndarray:
+def _day(clock: DayClock, n: int) -> NDArray[np.datetime64]:
     return np.full(n, np.datetime64(clock.day, "s"))
 
 
-def _dates(ordinals: np.ndarray) -> np.ndarray:
+def _dates(ordinals: NDArray[np.int64]) -> NDArray[np.datetime64]:
     # proleptic ordinal 719163 is 1970-01-01
     return ((ordinals - 719_163) * 86_400).astype("datetime64[s]")
 
@@ -87,7 +90,7 @@ def rtm_spp(clock: DayClock, points: Points, rt: RealTimeDay) -> Columns:
     }
 
 
-def _run_flags(rt: RealTimeDay) -> np.ndarray:
+def _run_flags(rt: RealTimeDay) -> NDArray[np.object_]:
     return np.where(rt.runs.repeated, "Y", "N").astype(object)
 
 
@@ -122,7 +125,7 @@ def actual_load(clock: DayClock, truth_day: Hours) -> Columns:
     return columns
 
 
-def _labels(hours: Hours) -> dict[str, np.ndarray]:
+def _labels(hours: Hours) -> dict[str, NDArray[Any]]:
     return {"date": _dates(hours["date"]), "hour": hours["hour_ending"], "flag": hours["dst_flag"]}
 
 
@@ -151,13 +154,13 @@ def load_forecast(forecast: PostingForecast, horizon_hours: int) -> Columns:
 
 def _renewable_rows(
     forecast: PostingForecast, history: int, horizon: int
-) -> tuple[np.ndarray, np.ndarray]:
+) -> tuple[NDArray[np.int64], NDArray[np.bool_]]:
     rows = np.arange(0, history + horizon)
     actual = forecast.lead[rows] <= 0  # the hour was over when the posting was made
     return rows, actual
 
 
-def _posting_frame(posting: Posting, hours: Hours, columns: dict[str, np.ndarray]) -> Columns:
+def _posting_frame(posting: Posting, hours: Hours, columns: Columns) -> Columns:
     lab = _labels(hours)
     head = {
         "PostedDatetime": np.full(len(hours), posting.local),

@@ -16,7 +16,7 @@ from ercot_dart.synth.params import PriceParams
 from ercot_dart.synth.rng import logistic
 
 # Ramp spikes cluster in the morning and evening ramps: relative rate by local hour 0..23.
-RAMP_HOURS = np.array(
+RAMP_HOURS: NDArray[np.float64] = np.array(
     [0.1, 0.1, 0.1, 0.1, 0.2, 0.5, 1.2, 1.4, 0.6, 0.3, 0.3, 0.3]
     + [0.4, 0.5, 0.7, 1.0, 1.8, 3.0, 4.0, 4.5, 3.0, 1.0, 0.4, 0.2]
 )
@@ -53,7 +53,7 @@ def tightness(utilisation: NDArray[np.float64]) -> NDArray[np.float64]:
 
 # Ramps cost where the fleet is short of ramping capability: the morning pick-up and, above
 # all, sunset, when solar leaves faster than thermal units can follow (weight by local hour).
-RAMP_WEIGHT = np.array(
+RAMP_WEIGHT: NDArray[np.float64] = np.array(
     [0.0] * 5 + [0.4, 0.6, 0.6, 0.3] + [0.0] * 7 + [0.3, 0.8, 1.0, 1.0, 1.0, 0.6] + [0.0] * 2
 )
 

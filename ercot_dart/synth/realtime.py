@@ -10,6 +10,7 @@ price holds until the next run), so rtm_spp and sced_lmp agree.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -43,17 +44,17 @@ class RealTimeState:
     deviation: float
     offer: float
     trip_mw: float
-    shadow_noise: np.ndarray
-    derated: np.ndarray
-    hub_noise: np.ndarray
-    node_active: np.ndarray
-    node_noise: np.ndarray
-    last_lmp: np.ndarray | None
+    shadow_noise: NDArray[np.float64]
+    derated: NDArray[np.bool_]
+    hub_noise: NDArray[np.float64]
+    node_active: NDArray[np.bool_]
+    node_noise: NDArray[np.float64]
+    last_lmp: NDArray[np.float64] | None
     """LMPs of the previous day's last run (in force until the first run of the day)."""
-    hours_utc: np.ndarray
+    hours_utc: NDArray[np.int64]
     """The previous day's hours, for what the day-ahead market knew (UTC seconds)."""
-    hours_derated: np.ndarray
-    hours_node_active: np.ndarray
+    hours_derated: NDArray[np.bool_]
+    hours_node_active: NDArray[np.bool_]
 
     @classmethod
     def initial(cls, n_nodes: int) -> RealTimeState:
@@ -73,7 +74,7 @@ class RealTimeState:
             np.zeros((0, n_nodes), bool),
         )
 
-    def at(self, utc: int) -> tuple[np.ndarray, np.ndarray]:
+    def at(self, utc: int) -> tuple[NDArray[np.bool_], NDArray[np.bool_]]:
         """Derate states and node regimes in force at ``utc`` (the latest known otherwise)."""
         i = np.searchsorted(self.hours_utc, utc, side="right") - 1
         if i < 0:
@@ -86,13 +87,13 @@ class RealTimeDay:
     """One day of real-time prices (rounded as ERCOT publishes them)."""
 
     runs: SCEDRuns
-    lmp: np.ndarray
+    lmp: NDArray[np.float64]
     """SCED LMP (runs x points, $/MWh)."""
-    lambda_uncapped: np.ndarray
-    lambda_capped: np.ndarray
-    spp: np.ndarray
+    lambda_uncapped: NDArray[np.float64]
+    lambda_capped: NDArray[np.float64]
+    spp: NDArray[np.float64]
     """15-minute SPP (intervals x points)."""
-    spp_energy_weighted: np.ndarray
+    spp_energy_weighted: NDArray[np.float64]
     """15-minute SPP of the load zones' LZEW twins (intervals x load zones in the run)."""
 
 
@@ -112,19 +113,19 @@ def interval_weights(
     return weights
 
 
-def _hourly_inputs(truth: TruthBuffer, clock: DayClock) -> dict[str, np.ndarray]:
+def _hourly_inputs(truth: TruthBuffer, clock: DayClock) -> dict[str, NDArray[Any]]:
     rows = truth.hours(int(clock.utc[0]) - HOUR_S, int(clock.utc[-1]) + 2 * HOUR_S)
     return {c: v for c, v in rows.columns.items() if c != "dst_flag"}
 
 
 def _trips(
     rng: np.random.Generator,
-    runs: np.ndarray,
+    runs: NDArray[np.int64],
     day_start: int,
     n_hours: int,
     carried: float,
     p: MarketParams,
-) -> tuple[np.ndarray, float]:
+) -> tuple[NDArray[np.float64], float]:
     tau = 2.0 * HOUR_S
     n = rng.poisson(p.prices.trip_per_day * n_hours / 24)
     start = day_start + rng.integers(0, n_hours * HOUR_S, n)
@@ -141,7 +142,7 @@ def _trips(
 
 def _ramp_spikes(
     rng: np.random.Generator, runs: SCEDRuns, clock: DayClock, p: MarketParams
-) -> np.ndarray:
+) -> NDArray[np.float64]:
     out = np.zeros(len(runs.utc))
     weights = RAMP_HOURS[clock.local_hour.astype(int)]
     n = rng.poisson(p.prices.ramp_spikes_per_day * weights.sum())
@@ -159,12 +160,12 @@ def _ramp_spikes(
 def _system_lambda(
     clock: DayClock,
     runs: SCEDRuns,
-    hourly: dict[str, np.ndarray],
-    at_run: dict[str, np.ndarray],
+    hourly: dict[str, NDArray[Any]],
+    at_run: dict[str, NDArray[np.float64]],
     state: RealTimeState,
     rng: np.random.Generator,
     params: MarketParams,
-) -> tuple[np.ndarray, np.ndarray, dict[str, float]]:
+) -> tuple[NDArray[np.float64], NDArray[np.float64], dict[str, float]]:
     """Uncapped and capped system lambda of each run, and the AR states to carry over."""
     p = params.prices
     n_runs = len(runs.utc)
@@ -243,7 +244,8 @@ def realtime_day(
         nodes = cg.node_prices(hub, shadow, points, basis, runs.hour)
         prices.append(nodes + 0.15 * draws[:, 2 * n_hours :].T)
         node_active, node_noise = regimes[-1], slow[-1]
-    lmp = np.round(np.concatenate(prices, axis=1), 2)
+    lmp = np.concatenate(prices, axis=1)
+    lmp = np.round(lmp, 2)  # in two steps: nested in round, mypy infers float16 for concatenate
 
     previous = lmp[0] if state.last_lmp is None else state.last_lmp
     weights = interval_weights(runs.utc, interval_starts(clock))

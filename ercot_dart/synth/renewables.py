@@ -87,7 +87,7 @@ def clearness(
 
 def simulate_renewables(
     clock: DayClock, state: RenewableState, rng: np.random.Generator, p: RenewableParams
-) -> tuple[dict[str, np.ndarray], RenewableState]:
+) -> tuple[dict[str, NDArray[np.float64]], RenewableState]:
     """One day of hourly wind and solar.
 
     Returns:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import cast
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ercot_dart.synth.params import SupplyParams
 from ercot_dart.synth.rng import ar1, persistence
@@ -48,12 +49,12 @@ def planned_capacity(day_of_year: int, p: SupplyParams) -> float:
 
 def simulate_supply(
     day_of_year: int,
-    system_temperature: np.ndarray,
+    system_temperature: NDArray[np.float64],
     cold_anomaly: float,
     state: SupplyState,
     rng: np.random.Generator,
     p: SupplyParams,
-) -> tuple[np.ndarray, np.ndarray, SupplyState]:
+) -> tuple[NDArray[np.float64], NDArray[np.float64], SupplyState]:
     """One day of hourly forced outages (MW) and gas price ($/MMBtu, one value per hour).
 
     Args:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ercot_dart.synth.clock import day_clock
 from ercot_dart.synth.params import MarketParams
@@ -35,7 +37,7 @@ class DriverState:
     weather: WeatherState
     renewables: RenewableState
     supply: SupplyState
-    zeta: np.ndarray
+    zeta: NDArray[np.float64]
 
     @classmethod
     def stationary(cls, rng: np.random.Generator) -> DriverState:
@@ -49,7 +51,7 @@ class DriverState:
 
 def simulate_day(
     day: date, state: DriverState, seed: int, params: MarketParams
-) -> tuple[dict[str, np.ndarray], DriverState]:
+) -> tuple[dict[str, NDArray[Any]], DriverState]:
     """The hourly drivers of one day (one row per local hour) and the state after it."""
     clock = day_clock(day)
     rng = stream(seed, Stream.DRIVERS, day.toordinal())
@@ -88,19 +90,20 @@ def simulate_day(
 class Hours:
     """Consecutive hours of drivers: one array per column, one row per hour."""
 
-    columns: dict[str, np.ndarray]
+    columns: dict[str, NDArray[Any]]
+    """int64 ``utc``, ``date`` (ordinal), ``hour_ending``; object ``dst_flag``; float64 drivers."""
 
-    def __getitem__(self, name: str) -> np.ndarray:
+    def __getitem__(self, name: str) -> NDArray[Any]:
         return self.columns[name]
 
     def __len__(self) -> int:
         return len(self.columns["utc"])
 
-    def stack(self, names: tuple[str, ...] | list[str]) -> np.ndarray:
+    def stack(self, names: tuple[str, ...] | list[str]) -> NDArray[Any]:
         """The named columns side by side (hours x names)."""
         return np.column_stack([self.columns[n] for n in names])
 
-    def take(self, rows: np.ndarray | slice) -> Hours:
+    def take(self, rows: NDArray[np.intp] | NDArray[np.bool_] | slice) -> Hours:
         """A subset of the hours."""
         return Hours({k: v[rows] for k, v in self.columns.items()})
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from numpy.typing import NDArray
 
 from ercot_dart.synth.clock import DayClock
 from ercot_dart.synth.params import WeatherParams
@@ -51,12 +52,12 @@ ZONES = (
     Zone("WEST", "West", 1_150.0, 0.032, 0.040, 18.5, 9.5, 5.5),
 )
 N_ZONES = len(ZONES)
-_BASE = np.array([z.base_mw for z in ZONES])
-_COOL = np.array([z.cooling for z in ZONES])
-_HEAT = np.array([z.heating for z in ZONES])
-_MEAN = np.array([z.mean_c for z in ZONES])
-_SEASON = np.array([z.season_c for z in ZONES])
-_DAILY = np.array([z.daily_c for z in ZONES])
+_BASE: NDArray[np.float64] = np.array([z.base_mw for z in ZONES])
+_COOL: NDArray[np.float64] = np.array([z.cooling for z in ZONES])
+_HEAT: NDArray[np.float64] = np.array([z.heating for z in ZONES])
+_MEAN: NDArray[np.float64] = np.array([z.mean_c for z in ZONES])
+_SEASON: NDArray[np.float64] = np.array([z.season_c for z in ZONES])
+_DAILY: NDArray[np.float64] = np.array([z.daily_c for z in ZONES])
 LOAD_WEIGHTS = _BASE / _BASE.sum()
 
 
@@ -70,9 +71,9 @@ class WeatherState:
     """AR states carried from one hour to the next (unit variance)."""
 
     anomaly: float
-    zone_anomaly: np.ndarray
-    load_noise: np.ndarray
-    temperature: np.ndarray | None
+    zone_anomaly: NDArray[np.float64]
+    load_noise: NDArray[np.float64]
+    temperature: NDArray[np.float64] | None
     """Last hour's temperature per zone (deg C); None before the first day."""
 
     @classmethod
@@ -91,7 +92,7 @@ def anomaly_sd(day_of_year: int, p: WeatherParams) -> float:
     return p.anomaly_sd_summer + (p.anomaly_sd_winter - p.anomaly_sd_summer) * winter
 
 
-def calendar_shape(clock: DayClock) -> np.ndarray:
+def calendar_shape(clock: DayClock) -> NDArray[np.float64]:
     """Load multiplier of the hour and weekday, weather aside (mean about 1)."""
     h = clock.local_hour
     winter = (1 - season(clock.day_of_year)) / 2
@@ -109,7 +110,7 @@ def calendar_shape(clock: DayClock) -> np.ndarray:
 
 def simulate_weather(
     clock: DayClock, state: WeatherState, rng: np.random.Generator, p: WeatherParams
-) -> tuple[np.ndarray, np.ndarray, WeatherState]:
+) -> tuple[NDArray[np.float64], NDArray[np.float64], WeatherState]:
     """One day of hourly temperature and load per zone.
 
     Returns:
