@@ -10,9 +10,12 @@ server worker each, uvicorn + uvloop + httptools for all three):
 - the framework's ceiling: a bare Litestar route answering a constant (benchmarks/bare_litestar.py);
 - the reference: FastAPI + pydantic calling the native models (benchmarks/reference_fastapi.py).
 
-Then one request of 1,000 points × 24 hours through all three models, memory (RSS) and the
-time from process start to ready. The load generator is wrk when installed (Debian package
-``wrk``), else an asyncio httpx client in its own process. ``--write`` puts the results in
+Then one request of 1,000 points × 24 hours through all three models, in each form the service
+takes (an Arrow stream, the fastest; JSON columns; JSON rows, the reference's only form), with
+the wall time seen by the client and the server's CPU time; memory (RSS) and the time from
+process start to ready. The service runs with ``ERCOT_DART_SERVE_THREADS=2`` (large batches on
+two onnxruntime threads). The load generator is wrk when installed (Debian package ``wrk``),
+else an asyncio httpx client in its own process. ``--write`` puts the results in
 benchmarks/RESULTS.md under '## Scoring service (issue 5)' (other sections untouched).
 """
 
@@ -30,14 +33,15 @@ from pathlib import Path
 from typing import Any
 
 import httpx
-import pandas as pd
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.serve_data import BenchData, load_or_build  # noqa: E402
+from benchmarks.serve_bodies import MODELS, BatchBody, batches, last_day  # noqa: E402
+from benchmarks.serve_bodies import singles as single_bodies  # noqa: E402
+from benchmarks.serve_data import load_or_build  # noqa: E402
 from benchmarks.serve_load import run_load  # noqa: E402
 from benchmarks.serve_report import write_section  # noqa: E402
-from ercot_dart.features.store import read_features  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 TARGETS = {
@@ -88,41 +92,34 @@ def rss_mib(pid: int) -> float:
     return float("nan")
 
 
-def bodies(data: BenchData, features: list[str]) -> tuple[list[bytes], bytes]:
-    """Single-row bodies (rotating over points and hours of the last day) and the batch body."""
-    frame = read_features(data.store, start=data.last_day)
-    frame = frame[frame["interval_start_utc"] < data.last_day + pd.Timedelta(days=1)]
-
-    def row(r: Any) -> dict[str, Any]:
-        return {
-            "settlement_point": r.settlement_point,
-            "interval_start_utc": r.interval_start_utc.isoformat().replace("+00:00", "Z"),
-            "features": {
-                f: (None if pd.isna(v) else float(v))
-                for f, v in zip(features, r[features], strict=True)
-            },
-        }
-
-    sample = frame.sample(n=min(500, len(frame)), random_state=7)
-    singles = [json.dumps({"rows": [row(r)]}).encode() for _, r in sample.iterrows()]
-    batch = json.dumps({"rows": [row(r) for _, r in frame.iterrows()]}).encode()
-    return singles, batch
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process (all its threads) so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def batch_runs(url: str, body: bytes, runs: int) -> dict[str, Any]:
-    times, answer = [], None
-    with httpx.Client(base_url=url, timeout=120) as client:
+def batch_runs(url: str, batch: BatchBody, runs: int, pid: int) -> dict[str, Any]:
+    """The batch sent ``runs`` times: client wall and server CPU seconds of each, its answer."""
+    times, cpu, answer = [], [], b""
+    headers = {"content-type": batch.content_type}
+    with httpx.Client(base_url=url, timeout=300) as client:
         for _ in range(runs):
-            t0 = time.perf_counter()
-            response = client.post(
-                "/score", content=body, headers={"content-type": "application/json"}
-            )
+            before, t0 = cpu_seconds(pid), time.perf_counter()
+            response = client.post("/score", content=batch.body, headers=headers)
             times.append(time.perf_counter() - t0)
+            cpu.append(cpu_seconds(pid) - before)
             assert response.status_code == 200, response.text[:500]
-            answer = response.json()
-    rows = answer["predictions"]
-    with_lstm = sum(r["models"]["lstm"]["prediction"] is not None for r in rows)
-    return {"seconds": times, "rows": len(rows), "with_lstm": with_lstm, "answer": answer}
+            answer = response.content
+    frame = batch.read(answer)
+    return {
+        "form": batch.form,
+        "seconds": times,
+        "cpu_seconds": cpu,
+        "body_mib": len(batch.body) / 2**20,
+        "rows": len(frame),
+        "with_lstm": int(frame["lstm"].notna().sum()),
+        "frame": frame,
+    }
 
 
 def main() -> None:
@@ -133,7 +130,7 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=2, help="load phases per target, interleaved")
     ap.add_argument("--connections", type=int, default=8)
     ap.add_argument("--max-requests", type=int, default=200_000)
-    ap.add_argument("--batch-runs", type=int, default=5)
+    ap.add_argument("--batch-runs", type=int, default=5, help="runs of the batch in each form")
     ap.add_argument("--write", action="store_true", help="update benchmarks/RESULTS.md")
     ap.add_argument("--keep", type=Path, help="build the data here once and reuse it (not deleted)")
     args = ap.parse_args()
@@ -147,13 +144,17 @@ def main() -> None:
         )
         manifest = json.loads((data.bundle / "manifest.json").read_text())
         features = manifest["preprocessing"]["features"]
-        singles, batch_body = bodies(data, features)
+        day = last_day(data)
+        singles = single_bodies(day, features)
+        forms = batches(day, features)
+        largest = max(len(b.body) for b in forms)
         env = {
             "ERCOT_DART_DATA_DIR": str(root / "data"),
             "ERCOT_DART_REGISTRY_DIR": str(data.registry),
             "ERCOT_DART_SERVE_FEATURE_STORE": str(data.store),
             "ERCOT_DART_SERVE_MAX_ROWS": str(args.points * 24),
-            "ERCOT_DART_SERVE_MAX_BODY_BYTES": str(len(batch_body) + 1024),
+            "ERCOT_DART_SERVE_MAX_BODY_BYTES": str(largest + 1024),
+            "ERCOT_DART_SERVE_THREADS": "2",
             "ERCOT_DART_BENCH_NATIVE": str(data.native),
             "ERCOT_DART_BENCH_BUNDLE": str(data.bundle),
             "ERCOT_DART_BENCH_STORE": str(data.store),
@@ -175,27 +176,37 @@ def main() -> None:
                 )
                 loads[name].append(result)
                 print(f"{name}: {result}", flush=True)
-        service_batch = batch_runs(urls["service"], batch_body, args.batch_runs)
-        reference_batch = batch_runs(urls["reference"], batch_body, 1)
-        diff = max(
-            abs(a["models"][m]["prediction"] - b["models"][m]["prediction"])
-            for a, b in zip(
-                service_batch["answer"]["predictions"],
-                reference_batch["answer"]["predictions"],
-                strict=True,
+        service_batches = [
+            batch_runs(urls["service"], form, args.batch_runs, procs["service"].pid)
+            for form in forms
+        ]
+        rows_form = next(b for b in forms if b.form == "rows")
+        reference = batch_runs(urls["reference"], rows_form, 1, procs["reference"].pid)
+        first = service_batches[0]["frame"]
+        for other in service_batches[1:]:  # every form answers with the same numbers
+            assert np.array_equal(
+                first[list(MODELS)].to_numpy("float64"),
+                other["frame"][list(MODELS)].to_numpy("float64"),
+                equal_nan=True,
+            ), other["form"]
+        diff = float(
+            np.nanmax(
+                np.abs(
+                    first[list(MODELS)].to_numpy("float64")
+                    - reference["frame"][list(MODELS)].to_numpy("float64")
+                )
             )
-            for m in ("lightgbm", "xgboost", "lstm")
         )
         rss = {name: rss_mib(p.pid) for name, p in procs.items()}
         results = {
+            "command": " ".join(["benchmarks/serve.py", *sys.argv[1:]]),
             "points": args.points,
             "features": len(features),
             "loads": loads,
             "ready_seconds": ready,
             "rss_mib": rss,
-            "batch": {k: v for k, v in service_batch.items() if k != "answer"},
-            "batch_body_mib": len(batch_body) / 2**20,
-            "reference_batch_seconds": reference_batch["seconds"][0],
+            "batches": [{k: v for k, v in b.items() if k != "frame"} for b in service_batches],
+            "reference_batch_seconds": reference["seconds"][0],
             "max_abs_diff_vs_reference": diff,
             "load_average": os.getloadavg(),
             "load_generator": "wrk" if shutil.which("wrk") else "httpx (asyncio, separate process)",

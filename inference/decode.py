@@ -1,16 +1,16 @@
-"""``POST /score`` bodies → arrays in a bundle's column order, in one strict msgspec pass.
+"""``POST /score`` bodies → :class:`Request` (rows as arrays in a bundle's terms), in one strict
+pass, whatever the form: JSON rows, JSON columns, or an Arrow stream (:mod:`inference.arrow`).
 
-Each bundle gets its own request type: ``features`` becomes a Struct with one required
-``float | null`` field per bundle feature and no others, so missing, unknown and mistyped
-features are refused by msgspec's C decoder while it reads. The checks msgspec cannot express
-(known points, time zones and range, float32 range, duplicates) run vectorised on the result.
-Any failure hands the body to :mod:`inference.validate`, which lists every error it contains.
+Each bundle gets its own JSON request type: ``features`` becomes a Struct with one required
+``float | null`` field (or list of them, in the columnar form) per bundle feature and no others,
+so missing, unknown and mistyped features are refused by msgspec's C decoder while it reads. The
+checks msgspec cannot express run on the result (:mod:`inference.columns`). Any failure hands
+the body to :mod:`inference.validate`, which lists every error it contains.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 import msgspec
@@ -18,16 +18,24 @@ import numpy as np
 from msgspec import Meta, Struct
 
 from ercot_dart.models.intervals import SCALE_FEATURE
+from inference import arrow
 from inference.bundle import LoadedBundle
-from inference.hours import LocalKeys, in_range, utc_hour, valid_time
+from inference.columns import LocalColumns, merge_local, to_rows, utc_hours
+from inference.field_rules import FLOAT32_MAX, Limits
+from inference.hours import LocalKeys
 from inference.problems import invalid_request, malformed_json
-from inference.schemas import DstFlag, FeatureRow, ScoreRequest
-from inference.validate import FLOAT32_MAX, Limits, find_errors
+from inference.rows import NO_HOUR, Form, Invalid, Request, Rows, empty_rows
+from inference.schemas import (
+    DstFlag,
+    FeatureRow,
+    HourEnding,
+    PointName,
+    RowColumns,
+    ScoreRequest,
+)
+from inference.validate import find_errors
 
-POINT_STRIDE = 2_000_003
-"""A row's key is point code × stride + hour number: one int64 per (point, hour), ordered by
-(point, hour), so ``key − k`` is the same point k hours earlier. The stride exceeds every hour
-number (2100 is hour 1.15 M) and is odd, so keys spread over a dict's hash slots."""
+Number = Annotated[float, Meta(ge=-FLOAT32_MAX, le=FLOAT32_MAX)] | None
 
 
 def variant(base: type[Struct], name: str, types: dict[str, Any]) -> type[Struct]:
@@ -44,52 +52,40 @@ def variant(base: type[Struct], name: str, types: dict[str, Any]) -> type[Struct
     return msgspec.defstruct(name, fields, kw_only=True, forbid_unknown_fields=True)
 
 
-def request_type(features: list[str], max_rows: int) -> type[Struct]:
-    """The ``/score`` body type of a bundle with these features (also its OpenAPI schema)."""
-    values = msgspec.defstruct(
-        "Features",
-        [
-            (name, Annotated[float, Meta(ge=-FLOAT32_MAX, le=FLOAT32_MAX)] | None)
-            for name in features
-        ],
-        kw_only=True,
-        forbid_unknown_fields=True,
+def _features(name: str, features: list[str], value: Any) -> type[Struct]:
+    return msgspec.defstruct(
+        name, [(f, value) for f in features], kw_only=True, forbid_unknown_fields=True
     )
-    row = variant(FeatureRow, "Row", {"features": values})
+
+
+def request_type(features: list[str], max_rows: int) -> type[Struct]:
+    """The JSON ``/score`` body type of a bundle with these features (also its OpenAPI schema)."""
+    row = variant(FeatureRow, "Row", {"features": _features("Features", features, Number)})
+
+    def up_to(typ: Any) -> Any:
+        return Annotated[list[typ], Meta(max_length=max_rows)]
+
+    columns = variant(
+        RowColumns,
+        "Columns",
+        {
+            "settlement_point": up_to(PointName),
+            "features": _features("FeatureColumns", features, up_to(Number)),
+            "interval_start_utc": up_to(datetime | None) | None,
+            "delivery_date": up_to(date | None) | None,
+            "hour_ending": up_to(HourEnding | None) | None,
+            "dst_flag": up_to(DstFlag) | None,
+            "issue_time_utc": up_to(datetime | None) | None,
+        },
+    )
     return variant(
         ScoreRequest,
         "BundleScoreRequest",
         {
-            "rows": Annotated[list[row], Meta(min_length=1, max_length=max_rows)],  # type: ignore[valid-type]
-            "history": Annotated[list[row], Meta(max_length=max_rows)],  # type: ignore[valid-type]
+            "rows": Annotated[list[row], Meta(min_length=1, max_length=max_rows)] | columns,  # type: ignore[valid-type]
+            "history": Annotated[list[row], Meta(max_length=max_rows)] | columns,  # type: ignore[valid-type]
         },
     )
-
-
-@dataclass(frozen=True)
-class Rows:
-    """Decoded rows: point codes, hour numbers, tree matrix (rows, columns) float32."""
-
-    points: list[str]
-    codes: np.ndarray
-    hours: np.ndarray
-    x: np.ndarray
-    scale: np.ndarray
-    issue: list[datetime | None]
-
-    @property
-    def keys(self) -> np.ndarray:
-        return self.codes * POINT_STRIDE + self.hours
-
-
-@dataclass(frozen=True)
-class Batch:
-    rows: Rows
-    history: Rows
-
-
-class _Invalid(Exception):
-    """The fast path found a problem; :func:`find_errors` explains it."""
 
 
 class BundleCodec:
@@ -104,82 +100,79 @@ class BundleCodec:
         self.scale_column = (
             self.features.index(SCALE_FEATURE) if SCALE_FEATURE in self.features else None
         )
+        self.max_rows = max_rows
         self.limits = Limits(self.features, set(self.points), max_rows)
         self.request_type = request_type(self.features, max_rows)
         self._decoder = msgspec.json.Decoder(self.request_type)
-        self._local = LocalKeys()
-        self._no_rows = self._rows([])
+        self.local = LocalKeys()
+        self.no_rows = empty_rows(len(self.features))
 
-    def decode(self, body: bytes) -> Batch:
-        """The body's rows and history as arrays.
+    def decode(self, body: bytes, form: Form = Form.ROWS) -> Request:
+        """The body's rows and history as arrays; ``form`` ARROW for an Arrow stream, else JSON
+        (rows or columns, told apart by the body).
 
         Raises:
-            ProblemError: 400 for malformed JSON, 422 listing every invalid field otherwise.
+            ProblemError: 400 for malformed JSON or Arrow, 422 listing every invalid field.
         """
         try:
-            request = self._decoder.decode(body)
-            history = self._rows(request.history) if request.history else self._no_rows
-            return Batch(self._rows(request.rows), history)
-        except (msgspec.ValidationError, _Invalid) as exc:
+            if form is Form.ARROW:
+                return arrow.read_request(body, self)
+            request: Any = self._decoder.decode(body)
+            history = self.rows(request.history) if request.history else self.no_rows
+            rows = self.rows(request.rows)
+            if not len(rows):
+                raise Invalid("no rows to score")
+            form = Form.ROWS if isinstance(request.rows, list) else Form.COLUMNS
+            return Request(rows, history, form)
+        except (msgspec.ValidationError, Invalid) as exc:
             reason = str(exc)
         except (msgspec.DecodeError, UnicodeDecodeError) as exc:
             raise malformed_json(str(exc)) from None
+        if form is Form.ARROW:
+            raise invalid_request(arrow.arrow_errors(body, self.limits, self.local), reason)
         try:
-            errors = find_errors(body, self.limits, self._local, reason)
+            errors = find_errors(body, self.limits, self.local, reason)
         except UnicodeDecodeError as exc:  # in a string the strict pass did not need to read
             raise malformed_json(str(exc)) from None
         raise invalid_request(errors, reason)
 
-    def _rows(self, rows: list[Any]) -> Rows:
+    def rows(self, rows: list[Any] | Any) -> Rows:
+        """A decoded list of rows, or columns, as checked arrays."""
+        if not isinstance(rows, list):
+            return self._columns(rows)
         n = len(rows)
-        code_of = self.code_of
-        codes = np.fromiter((code_of.get(r.settlement_point, -1) for r in rows), "int64", n)
-        if n and codes.min() < 0:
-            raise _Invalid("a settlement point is not in the bundle")
-        hours = self._hours(rows)
-        if not all(t is None or valid_time(t) for t in (r.issue_time_utc for r in rows)):
-            raise _Invalid("issue_time_utc is naive or out of range")
-        values = np.array([msgspec.structs.astuple(r.features) for r in rows], "float64").reshape(
-            n, len(self.features)
-        )
-        x = np.empty((n, len(self.features) + 1), "float32")
-        with np.errstate(over="ignore"):
-            x[:, :-1] = values
-        if np.isinf(x[:, :-1]).any():
-            raise _Invalid("a feature value is outside the float32 range")
-        x[:, -1] = self.point_encoding[codes]
-        keys = codes * POINT_STRIDE + hours
-        if n > 1 and len(np.unique(keys)) < n:
-            raise _Invalid("two rows name the same point and hour")
-        scale = (
-            values[:, self.scale_column] if self.scale_column is not None else np.full(n, np.nan)
-        )
-        return Rows(
-            [r.settlement_point for r in rows], codes, hours, x, scale,
+        hours = utc_hours([r.interval_start_utc for r in rows])
+        if any(r.delivery_date or r.hour_ending or r.dst_flag is DstFlag.Y for r in rows):
+            local = LocalColumns(
+                [r.delivery_date for r in rows],
+                [r.hour_ending for r in rows],
+                [r.dst_flag is DstFlag.Y for r in rows],
+            )
+            hours = merge_local(hours, local, self.local)
+        values = np.array([msgspec.structs.astuple(r.features) for r in rows], "float64")
+        return to_rows(
+            self.code_of,
+            [r.settlement_point for r in rows],
+            hours,
             [r.issue_time_utc for r in rows],
-        )  # fmt: skip
+            values.reshape(n, len(self.features)),
+        )
 
-    def _hours(self, rows: list[Any]) -> np.ndarray:
-        """Hour number of each row, from interval_start_utc and/or its local keys (agreeing)."""
-        hours = np.full(len(rows), -1, "int64")
-        local_rows, local_keys = [], []
-        for i, row in enumerate(rows):
-            if row.interval_start_utc is not None:
-                hour = utc_hour(row.interval_start_utc)
-                if hour is None or not in_range(hour):
-                    raise _Invalid("interval_start_utc is naive, off the hour or out of range")
-                hours[i] = hour
-            if row.delivery_date is None and row.hour_ending is None and row.dst_flag is DstFlag.N:
-                if hours[i] < 0:
-                    raise _Invalid("a row names no delivery hour")
-                continue
-            if row.delivery_date is None or row.hour_ending is None:
-                raise _Invalid("delivery_date and hour_ending go together")
-            local_rows.append(i)
-            local_keys.append((row.delivery_date, row.hour_ending, row.dst_flag is DstFlag.Y))
-        if local_rows:
-            for i, found in zip(local_rows, self._local(local_keys), strict=True):
-                if isinstance(found, str) or (hours[i] >= 0 and hours[i] != found):
-                    raise _Invalid("a local delivery hour is invalid or disagrees with UTC")
-                hours[i] = found
-        return hours
+    def _columns(self, columns: Any) -> Rows:
+        n = len(columns.settlement_point)
+        features = msgspec.structs.astuple(columns.features)
+        given = [getattr(columns, f) for f in ("interval_start_utc", "delivery_date",
+                                                "hour_ending", "dst_flag", "issue_time_utc")]  # fmt: skip
+        if any(len(c) != n for c in (*features, *(g for g in given if g is not None))):
+            raise Invalid("the columns have different lengths")
+        utc, day, he, flag, issue = given
+        hours = utc_hours(utc) if utc is not None else [NO_HOUR] * n
+        if day is not None or he is not None or flag is not None:
+            local = LocalColumns(
+                day or [None] * n,
+                he or [None] * n,
+                [f is DstFlag.Y for f in flag] if flag else [False] * n,
+            )
+            hours = merge_local(hours, local, self.local)
+        values = np.array(features, "float64").reshape(len(self.features), n).T
+        return to_rows(self.code_of, list(columns.settlement_point), hours, issue, values)

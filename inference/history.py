@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -18,8 +18,9 @@ import pandas as pd
 
 from ercot_dart.features.store import month_path, months, read_features
 from ercot_dart.models.preprocess import Preprocessor
-from inference.decode import POINT_STRIDE, BundleCodec, Rows
+from inference.decode import BundleCodec
 from inference.hours import HOUR_S
+from inference.rows import POINT_STRIDE, Rows
 
 log = logging.getLogger(__name__)
 _NS_PER_HOUR = HOUR_S * 10**9
@@ -32,8 +33,6 @@ class HistoryIndex:
     keys: np.ndarray
     z: np.ndarray
     start_hour: int
-    lookup: dict[int, int] = field(repr=False)
-    """Key → row of :attr:`z`, for the few look-ups of small requests."""
 
     def __len__(self) -> int:
         return len(self.keys)
@@ -52,7 +51,7 @@ class HistoryIndex:
         keys = keys[last]  # np.unique sorts: keys ascending, one row each
         # an empty store has nothing older to read from disk either
         start = int(hours.min()) if len(hours) else -(2**62)
-        return cls(keys, z, start, dict(zip(keys.tolist(), range(len(keys)), strict=True)))
+        return cls(keys, z, start)
 
     def positions(self, wanted: np.ndarray) -> np.ndarray:
         """Row of each wanted key in :attr:`z`, -1 where the store has no such row."""
@@ -99,49 +98,71 @@ class StoreReader:
         return frame[frame["settlement_point"].isin(list(points))]
 
 
-SMALL_BATCH = 64
-"""Up to this many rows, windows are gathered with dictionary look-ups: fewer numpy calls."""
+DEDUPLICATE_FROM = 1024
+"""From this many store look-ups, a store row wanted by several windows is copied once."""
 
 
 def windows(
-    pre: Preprocessor, window: int, rows: Rows, history: Rows, stores: Sequence[HistoryIndex]
+    pre: Preprocessor,
+    window: int,
+    rows: tuple[np.ndarray, np.ndarray],
+    history: tuple[np.ndarray, np.ndarray],
+    stores: Sequence[HistoryIndex],
+    scope: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Standardised rows and each scored row's window positions in them (-1: unknown hour).
 
     The same ``(z, index)`` as :func:`inference.scoring._windows` computes from data frames:
     positions ``0..len(rows)-1`` are the scored rows, then request history rows, then store rows.
+
+    Args:
+        rows, history: (keys, tree matrix) of the scored rows and of the request's history rows
+            (a history row of the same key as a scored row is left out).
+        scope: when the rows come from several requests, each scored row's key offset that
+            keeps requests apart (``key − scope`` is the store's key); None for one request.
     """
-    keys = rows.keys
-    z = pre.standardize(rows.x)
+    keys, x = rows
+    z = pre.standardize(x)
     own_keys = keys
-    if len(history.keys):
-        keep = ~np.isin(history.keys, keys)
-        own_keys = np.concatenate([keys, history.keys[keep]])
-        z = np.vstack([z, pre.standardize(history.x[keep])])
-    if len(keys) <= SMALL_BATCH:
-        index, picks = _positions_small(keys, own_keys, window, stores)
-    else:
-        index, picks = _positions(keys, own_keys, window, stores)
+    if len(history[0]):
+        keep = ~np.isin(history[0], keys)
+        own_keys = np.concatenate([keys, history[0][keep]])
+        z = np.vstack([z, pre.standardize(history[1][keep])])
+    index, picks = _positions(keys, own_keys, window, stores, scope)
     parts = [z, *(store.z[rows_] for store, rows_ in zip(stores, picks, strict=True) if len(rows_))]
     return (np.vstack(parts) if len(parts) > 1 else z), index
 
 
 def _positions(
-    keys: np.ndarray, own_keys: np.ndarray, window: int, stores: Sequence[HistoryIndex]
+    keys: np.ndarray,
+    own_keys: np.ndarray,
+    window: int,
+    stores: Sequence[HistoryIndex],
+    scope: np.ndarray | None,
 ) -> tuple[np.ndarray, list[np.ndarray]]:
-    """Vectorised: window positions, and the rows taken from each store (appended in order)."""
-    order = np.argsort(own_keys, kind="stable")
-    sorted_keys = own_keys[order]
+    """Window positions, and the rows taken from each store (appended in order)."""
     wanted = keys[:, None] - np.arange(window - 1, -1, -1)[None, :]
-    pos = np.minimum(np.searchsorted(sorted_keys, wanted), len(sorted_keys) - 1)
-    index = np.where(sorted_keys[pos] == wanted, order[pos], -1)
+    if len(own_keys) == len(keys) and len(keys) == 1:  # one row: itself, nothing earlier
+        index = np.full((1, window), -1, "int64")
+        index[0, -1] = 0
+    else:
+        order = np.argsort(own_keys, kind="stable")
+        sorted_keys = own_keys[order]
+        pos = np.minimum(np.searchsorted(sorted_keys, wanted), len(sorted_keys) - 1)
+        index = np.where(sorted_keys[pos] == wanted, order[pos], -1)
+    if scope is not None:
+        wanted -= scope[:, None]
     offset = len(own_keys)
     picks = []
     for store in stores:
         unknown = index < 0
         found = store.positions(wanted[unknown]) if unknown.any() else np.empty(0, "int64")
         hit = found >= 0
-        taken, inverse = np.unique(found[hit], return_inverse=True)
+        if len(found) > DEDUPLICATE_FROM:  # windows of a large batch share most store hours
+            taken, inverse = np.unique(found[hit], return_inverse=True)
+        else:
+            taken = found[hit]
+            inverse = np.arange(len(taken))
         if len(taken):
             filled = index[unknown]
             filled[hit] = offset + inverse
@@ -151,48 +172,11 @@ def _positions(
     return index, picks
 
 
-def _positions_small(
-    keys: np.ndarray, own_keys: np.ndarray, window: int, stores: Sequence[HistoryIndex]
-) -> tuple[np.ndarray, list[np.ndarray]]:
-    """:func:`_positions` for a few rows, with dictionary look-ups."""
-    own = {k: i for i, k in enumerate(own_keys.tolist())}
-    out: list[int] = []
-    need: list[tuple[int, int]] = []  # (slot in out, wanted key) not in the request
-    for key in keys.tolist():
-        for wanted in range(key - window + 1, key + 1):
-            pos = own.get(wanted)
-            if pos is None:
-                need.append((len(out), wanted))
-                pos = -1
-            out.append(pos)
-    picks = []
-    base = len(own_keys)
-    for store in stores:
-        lookup = store.lookup
-        taken: dict[int, int] = {}
-        rest = []
-        for slot, wanted in need:
-            row = lookup.get(wanted)
-            if row is None:
-                rest.append((slot, wanted))
-                continue
-            pos = taken.get(row)
-            if pos is None:
-                pos = taken[row] = base + len(taken)
-            out[slot] = pos
-        picks.append(np.fromiter(taken, "int64", len(taken)))
-        base += len(taken)
-        need = rest
-    return np.array(out, "int64").reshape(len(keys), window), picks
-
-
-def older_hours(
-    batch_rows: Rows, window: int, store: HistoryIndex | None
-) -> tuple[int, int] | None:
+def older_hours(rows: Rows, window: int, store: HistoryIndex | None) -> tuple[int, int] | None:
     """The hour range before the in-memory store that some row's window reaches into, if any."""
-    if store is None or not len(batch_rows.hours):
+    if store is None or not len(rows.hours):
         return None
-    first = int(batch_rows.hours.min()) - (window - 1)
+    first = int(rows.hours.min()) - (window - 1)
     if first >= store.start_hour:
         return None
-    return first, min(int(batch_rows.hours.max()), store.start_hour)
+    return first, min(int(rows.hours.max()), store.start_hour)

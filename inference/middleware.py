@@ -5,12 +5,12 @@ never sees."""
 from __future__ import annotations
 
 import logging
+import os
 import re
 import time
-import uuid
 from typing import Any
 
-from inference.logs import REQUEST_ID
+from inference.logs import REQUEST_ID, AccessRecord
 from inference.metrics import ServiceMetrics
 
 HEADER = b"x-request-id"
@@ -19,7 +19,8 @@ access = logging.getLogger("inference.access")
 
 
 class RequestContext:
-    """Echo a well-formed ``X-Request-ID`` (≤ 128 token characters) or generate one."""
+    """Echo a well-formed ``X-Request-ID`` (≤ 128 token characters) or generate one (128
+    random bits, as 32 hex digits)."""
 
     def __init__(self, app: Any, metrics: ServiceMetrics) -> None:
         self.app = app
@@ -30,7 +31,9 @@ class RequestContext:
             await self.app(scope, receive, send)
             return
         given = next((v for k, v in scope["headers"] if k == HEADER), None)
-        rid = given.decode() if given is not None and _VALID_ID.match(given) else uuid.uuid4().hex
+        rid = (
+            given.decode() if given is not None and _VALID_ID.match(given) else os.urandom(16).hex()
+        )
         token = REQUEST_ID.set(rid)
         header = (HEADER, rid.encode())
         status = 500
@@ -50,17 +53,13 @@ class RequestContext:
             route = scope.get("path_template") or "unmatched"
             self.metrics.observe(route, scope["method"], status, seconds)
             if access.isEnabledFor(logging.INFO):
-                access.info(
-                    "%s %s %d",
-                    scope["method"],
-                    scope["path"],
-                    status,
-                    extra={
-                        "method": scope["method"],
-                        "path": scope["path"],
-                        "route": route,
-                        "status": status,
-                        "duration_ms": round(seconds * 1000, 3),
-                    },
-                )
+                fields = {
+                    "method": scope["method"],
+                    "path": scope["path"],
+                    "route": route,
+                    "status": status,
+                    "duration_ms": round(seconds * 1000, 3),
+                }
+                message = f"{scope['method']} {scope['path']} {status}"
+                access.handle(AccessRecord(access.name, message, fields))
             REQUEST_ID.reset(token)

@@ -11,7 +11,9 @@ from typing import Any
 import msgspec
 
 from ercot_dart.settings import Settings
+from inference.arrow import MEDIA_TYPE as ARROW_MEDIA
 from inference.schemas import (
+    ColumnarScoreResponse,
     Health,
     ModelInfo,
     Problem,
@@ -22,6 +24,13 @@ from inference.schemas import (
 )
 
 REF = "#/components/schemas/{name}"
+ARROW_BODY = (
+    "An Apache Arrow IPC stream of one table, one row per row: the fields of a row as columns "
+    "(settlement_point string; interval_start_utc timestamp with a time zone; delivery_date "
+    "date32, hour_ending integer, dst_flag string; issue_time_utc timestamp with a time zone), "
+    "one number column per feature and an optional boolean history column; the answer is an "
+    "Arrow stream too (see docs/serving.md)."
+)
 PROBLEM_MEDIA = "application/problem+json"
 
 
@@ -46,6 +55,7 @@ def document(
     types = [
         request_type or ScoreRequest,
         ScoreResponse,
+        ColumnarScoreResponse,
         Health,
         Ready,
         ModelInfo,
@@ -53,9 +63,11 @@ def document(
         Problem,
     ]
     refs, components = msgspec.json.schema_components(types, ref_template=REF)
-    request, response, health, ready, info, reloaded, problem = refs
+    request, response, columnar, health, ready, info, reloaded, problem = refs
     if points is not None and "Row" in components:
         components["Row"]["properties"]["settlement_point"]["enum"] = points
+        components["Columns"]["properties"]["settlement_point"]["items"]["enum"] = points
+    arrow = {"type": "string", "format": "binary", "description": ARROW_BODY}
     common = _problems(problem, 404, 405)
     paths = {
         "/health": {
@@ -85,10 +97,19 @@ def document(
                 "summary": "Predict DART ($/MWh) with each model, the ensemble, P10 and P90",
                 "requestBody": {
                     "required": True,
-                    "content": {"application/json": {"schema": request}},
+                    "content": {
+                        "application/json": {"schema": request},
+                        ARROW_MEDIA: {"schema": arrow},
+                    },
                 },
                 "responses": {
-                    "200": _ok(response, "one prediction per row, in order"),
+                    "200": {
+                        "description": "one prediction per row, in order, in the request's form",
+                        "content": {
+                            "application/json": {"schema": {"anyOf": [response, columnar]}},
+                            ARROW_MEDIA: {"schema": arrow},
+                        },
+                    },
                     **_problems(problem, 400, 413, 422, 503),
                     **common,
                 },

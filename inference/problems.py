@@ -30,6 +30,7 @@ class Kind(StrEnum):
     """Problem kinds; each is the last segment of its ``type`` URI."""
 
     MALFORMED_JSON = "malformed-json"
+    MALFORMED_ARROW = "malformed-arrow"
     INVALID_REQUEST = "invalid-request"
     PAYLOAD_TOO_LARGE = "payload-too-large"
     NOT_FOUND = "not-found"

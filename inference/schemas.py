@@ -45,15 +45,31 @@ class FeatureRow(Struct, kw_only=True, forbid_unknown_fields=True):
     issue_time_utc: datetime | None = None
 
 
+class RowColumns(Struct, kw_only=True, forbid_unknown_fields=True):
+    """Rows as columns (for batches): each field of :class:`FeatureRow` as a list with one
+    value per row, all lists the same length; ``features`` maps each feature to its list.
+    A null in a time column means the row does not give that field.
+    """
+
+    settlement_point: list[PointName]
+    features: dict[str, list[FeatureValue]]
+    interval_start_utc: list[datetime | None] | None = None
+    delivery_date: list[date | None] | None = None
+    hour_ending: list[HourEnding | None] | None = None
+    dst_flag: list[DstFlag] | None = None
+    issue_time_utc: list[datetime | None] | None = None
+
+
 class ScoreRequest(Struct, kw_only=True, forbid_unknown_fields=True):
-    """Rows to score and, optionally, earlier hours for the LSTM's window.
+    """Rows to score and, optionally, earlier hours for the LSTM's window; each a list of rows
+    or the same rows as columns (:class:`RowColumns`, answered in columns).
 
     ``history`` rows are not scored; for the hours they carry they win over the feature store,
     and a scored row wins over a history row of the same point and hour.
     """
 
-    rows: Annotated[list[FeatureRow], Meta(min_length=1)]
-    history: list[FeatureRow] = []
+    rows: Annotated[list[FeatureRow], Meta(min_length=1)] | RowColumns
+    history: list[FeatureRow] | RowColumns = []
 
 
 class Band(Struct, kw_only=True, omit_defaults=True):
@@ -86,6 +102,37 @@ class ScoreResponse(Struct, kw_only=True):
     bundle_id: str
     models: list[str]
     predictions: list[RowPrediction]
+
+
+class BandColumns(Struct, kw_only=True, omit_defaults=True):
+    """:class:`Band` of every row, as lists ($/MWh)."""
+
+    prediction: list[float | None]
+    p10: list[float | None]
+    p90: list[float | None]
+    note: list[str | None] | None = None
+
+
+class PredictionColumns(Struct, kw_only=True, omit_defaults=True):
+    """:class:`RowPrediction` of every row, as lists in the request's row order."""
+
+    settlement_point: list[str]
+    interval_start_utc: list[datetime]
+    delivery_date: list[date]
+    hour_ending_local: list[str]
+    dst_flag: list[str]
+    models: dict[str, BandColumns]
+    ensemble: BandColumns
+    ensemble_models: list[list[str]]
+    issue_time_utc: list[datetime | None] | None = None
+
+
+class ColumnarScoreResponse(Struct, kw_only=True):
+    """The answer to rows sent as columns."""
+
+    bundle_id: str
+    models: list[str]
+    columns: PredictionColumns
 
 
 class Health(Struct, kw_only=True):

@@ -4,17 +4,19 @@ The LSTM reads the previous ``window − 1`` hours of the same point: from ``his
 the request's own, or the feature store) and from the scored rows themselves. A row without its
 full window gets no LSTM prediction, says why, and the ensemble averages the others.
 
-:func:`predict` and :func:`summarize` are the numpy core; :func:`score` (data frames, batch
+:func:`predict` and :func:`bands` are the numpy core; :func:`score` (data frames, batch
 inference and promotion) and the scoring service (its own fast request decoding) both use them.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
 from ercot_dart.models.intervals import SCALE_FEATURE
-from ercot_dart.models.preprocess import stack_windows, window_index
+from ercot_dart.models.preprocess import window_index
 from inference.bundle import LoadedBundle
 
 KEY = ["settlement_point", "interval_start_utc"]
@@ -23,7 +25,7 @@ SEQUENCE_CHUNK = 2048
 
 
 def _run(bundle: LoadedBundle, name: str, inputs: np.ndarray) -> np.ndarray:
-    sess = bundle.sessions[name]
+    sess = bundle.session(name, len(inputs))
     return sess.run(None, {sess.get_inputs()[0].name: inputs})[0].reshape(-1).astype("float64")
 
 
@@ -53,35 +55,62 @@ def predict(
         pred = np.full(len(x), np.nan)
         for lo in range(0, len(full), SEQUENCE_CHUNK):
             rows = full[lo : lo + SEQUENCE_CHUNK]
-            pred[rows] = _run(bundle, name, stack_windows(z, index[rows]))
+            pred[rows] = _run(bundle, name, z[index[rows]])  # these rows have no hour unknown
         out[name] = pred
     return out
+
+
+@dataclass(frozen=True)
+class Bands:
+    """Predictions and their P10–P90 bands ($/MWh): one row per model and the ensemble
+    (:attr:`names`), one column per scored row; NaN where a model made no prediction."""
+
+    names: list[str]
+    value: np.ndarray
+    p10: np.ndarray
+    p90: np.ndarray
+    have: np.ndarray
+    """(models, rows) bool: which models scored each row (the ensemble averaged them)."""
+
+    def part(self, lo: int, hi: int) -> Bands:
+        """The bands of rows ``lo:hi``."""
+        return Bands(
+            self.names, self.value[:, lo:hi], self.p10[:, lo:hi], self.p90[:, lo:hi],
+            self.have[:, lo:hi],
+        )  # fmt: skip
+
+
+def bands(bundle: LoadedBundle, preds: dict[str, np.ndarray], scale: np.ndarray) -> Bands:
+    """The ensemble (mean of the models that scored each row) and every P10/P90.
+
+    Args:
+        preds: :func:`predict`'s output.
+        scale: each row's ``dart_std_7d`` ($/MWh, NaN when unknown).
+    """
+    names = [*preds, "ensemble"]
+    value = np.empty((len(names), len(scale)))
+    stacked = value[:-1]
+    stacked[:] = list(preds.values())
+    have = np.isfinite(stacked)
+    with np.errstate(all="ignore"):  # the sum np.nansum makes, with fewer calls
+        value[-1] = np.where(have, stacked, 0.0).sum(axis=0) / have.sum(axis=0)
+    # IntervalCalibration.apply of each row's calibration, all rows at once (the same numbers)
+    floor, fallback, q10, q90 = bundle.band_calibration  # in the order of names
+    scale = np.asarray(scale, "float64")
+    s = np.maximum(np.where(np.isfinite(scale), scale, fallback), floor)
+    return Bands(names, value, value + q10 * s, value + q90 * s, have)
 
 
 def summarize(
     bundle: LoadedBundle, preds: dict[str, np.ndarray], scale: np.ndarray
 ) -> dict[str, np.ndarray]:
-    """Add P10/P90 of each model and the ensemble (mean of the models that scored each row).
-
-    Args:
-        preds: :func:`predict`'s output.
-        scale: each row's ``dart_std_7d`` ($/MWh, NaN when unknown).
-
-    Returns:
-        ``<model>``, ``<model>_p10``, ``<model>_p90`` for each model and ``ensemble``, and
-        ``_have`` (models × rows, bool): which models scored each row.
-    """
+    """:func:`bands` as columns: ``<model>``, ``<model>_p10``, ``<model>_p90`` for each model
+    and ``ensemble``, and ``_have`` (models × rows, bool): which models scored each row."""
+    b = bands(bundle, preds, scale)
     out: dict[str, np.ndarray] = {}
-    for name, pred in preds.items():
-        out[name] = pred
-        out[f"{name}_p10"], out[f"{name}_p90"] = bundle.intervals[name].apply(pred, scale)
-    stacked = np.vstack(list(preds.values()))
-    have = np.isfinite(stacked)
-    with np.errstate(all="ignore"):
-        ensemble = np.nansum(stacked, axis=0) / have.sum(axis=0)
-    out["ensemble"] = ensemble
-    out["ensemble_p10"], out["ensemble_p90"] = bundle.intervals["ensemble"].apply(ensemble, scale)
-    out["_have"] = have
+    for j, name in enumerate(b.names):
+        out[name], out[f"{name}_p10"], out[f"{name}_p90"] = b.value[j], b.p10[j], b.p90[j]
+    out["_have"] = b.have
     return out
 
 

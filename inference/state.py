@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 import pandas as pd
+import pyarrow as pa
 
 from ercot_dart.registry import BundleError, open_registry
 from ercot_dart.settings import Settings
@@ -144,6 +145,8 @@ class ServiceState:
             snap = self.snapshot
             if snap is not None:
                 self.snapshot = replace(snap, history=self._index(frame, snap.codec, snap.bundle))
+        # reading the month files allocates several times the rows kept; hand that back
+        pa.default_memory_pool().release_unused()
         log.info("feature store read: %d recent rows", len(frame), extra={"store_rows": len(frame)})
         return True
 

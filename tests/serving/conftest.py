@@ -21,6 +21,7 @@ from typing import Any
 
 import httpx
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from ercot_dart.features.store import read_features
@@ -29,6 +30,7 @@ from ercot_dart.registry.bundle import MANIFEST
 from ercot_dart.settings import Settings
 
 REPO = Path(__file__).resolve().parents[2]
+ARROW = "application/vnd.apache.arrow.stream"
 API_KEY = "test-key-0123456789"
 SCORED_FROM = pd.Timestamp("2024-08-25T05:00:00Z")  # rows scored in the tests: the last week
 
@@ -73,6 +75,27 @@ def serve_settings(registry: LocalRegistry, tmp_path: Path, **overrides: Any) ->
     return Settings(**values)
 
 
+@pytest.fixture
+def make_client(registry: LocalRegistry, tmp_path: Path) -> Iterator[Any]:
+    """Test clients of apps made with these setting overrides (ready when returned)."""
+    from litestar.testing import TestClient
+
+    from inference.app import create_app
+
+    clients = []
+
+    def make(**overrides: Any) -> TestClient:
+        client = TestClient(create_app(serve_settings(registry, tmp_path, **overrides)))
+        client.__enter__()
+        clients.append(client)
+        wait_ready(client.get)
+        return client
+
+    yield make
+    for client in clients:
+        client.__exit__(None, None, None)
+
+
 def wait_ready(get: Any, timeout: float = 60.0) -> dict[str, Any]:
     """Poll GET /ready until 200; the body."""
     deadline = time.monotonic() + timeout
@@ -101,6 +124,44 @@ def row_json(row: pd.Series, features: list[str]) -> dict[str, Any]:
         "interval_start_utc": row["interval_start_utc"].isoformat().replace("+00:00", "Z"),
         "features": {f: (None if pd.isna(row[f]) else float(row[f])) for f in features},
     }
+
+
+def columns_json(rows: pd.DataFrame, features: list[str]) -> dict[str, Any]:
+    """Feature-store rows as /score columns (UTC form)."""
+    return {
+        "settlement_point": rows["settlement_point"].tolist(),
+        "interval_start_utc": [
+            t.isoformat().replace("+00:00", "Z") for t in rows["interval_start_utc"]
+        ],
+        "features": {f: [None if pd.isna(v) else float(v) for v in rows[f]] for f in features},
+    }
+
+
+def arrow_body(
+    rows: pd.DataFrame,
+    features: list[str],
+    history: pd.DataFrame | None = None,
+    extra: dict[str, Any] | None = None,
+) -> bytes:
+    """Feature-store rows (and history rows) as an Arrow IPC stream /score body; ``extra``
+    columns (arrays) are added or replace the built ones."""
+    both = rows if history is None else pd.concat([rows, history], ignore_index=True)
+    columns: dict[str, Any] = {
+        "settlement_point": pa.array(both["settlement_point"].astype(str)),
+        "interval_start_utc": pa.array(both["interval_start_utc"], pa.timestamp("us", tz="UTC")),
+        "features": pa.StructArray.from_arrays(
+            [pa.array(both[f].to_numpy("float64"), from_pandas=True) for f in features],
+            names=features,
+        ),
+    }
+    if history is not None:
+        columns["history"] = pa.array([False] * len(rows) + [True] * len(history))
+    columns.update(extra or {})
+    table = pa.table(columns)
+    sink = pa.BufferOutputStream()
+    with pa.ipc.new_stream(sink, table.schema) as writer:
+        writer.write_table(table)
+    return sink.getvalue().to_pybytes()
 
 
 def bundle_features(bundle: Path) -> list[str]:

@@ -76,7 +76,7 @@ def test_an_unhandled_error_is_logged_with_its_request_id_and_answers_500(
     def broken(*args: Any, **kwargs: Any) -> bytes:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("inference.routes.score.to_response", broken)
+    monkeypatch.setattr("inference.routes.score.answer", broken)
     row = store_frame[store_frame["interval_start_utc"] >= SCORED_FROM].iloc[0]
     body = {"rows": [row_json(row, bundle_features(trained_bundle))]}
     response = client.post("/score", json=body, headers={"X-Request-ID": "req-boom"})

@@ -3,42 +3,17 @@ delivery hour and each source of the LSTM's earlier hours."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import pytest
-from litestar.testing import TestClient
 
-from inference.app import create_app
 from inference.bundle import load_bundle
 from inference.scoring import score
-from tests.serving.conftest import (
-    SCORED_FROM,
-    bundle_features,
-    row_json,
-    serve_settings,
-    wait_ready,
-)
+from tests.serving.conftest import SCORED_FROM, bundle_features, row_json
 
 MODELS = ["lightgbm", "xgboost", "lstm"]
-
-
-@pytest.fixture
-def make_client(registry, tmp_path) -> Iterator[Any]:
-    clients = []
-
-    def make(**overrides: Any) -> TestClient:
-        client = TestClient(create_app(serve_settings(registry, tmp_path, **overrides)))
-        client.__enter__()
-        clients.append(client)
-        wait_ready(client.get)
-        return client
-
-    yield make
-    for client in clients:
-        client.__exit__(None, None, None)
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,142 @@
+"""CPU cost of one POST /score in the service, without a network or a load generator: the ASGI
+app driven in-process, ``concurrency`` requests at a time (as uvicorn would hand them over in
+one event-loop turn), timed with ``time.process_time`` in several windows: the minimum is the
+figure least disturbed by other jobs on a shared machine. Optional cProfile of the same loop.
+
+    .venv/bin/python benchmarks/serve_profile.py --data /tmp/bench [--repeat 9] [--profile]
+    .venv/bin/python benchmarks/serve_profile.py --data /tmp/bench --bare     # the ceiling
+
+``--data`` is a folder ``benchmarks/serve.py --keep`` built (store, registry, bundle).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import json
+import os
+import pstats
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from benchmarks.serve_bodies import last_day, singles  # noqa: E402
+from benchmarks.serve_data import load_or_build  # noqa: E402
+
+
+async def call(
+    app: Any, method: str, path: str, body: bytes = b"", ctype: bytes = b""
+) -> tuple[int, bytes]:
+    """One request through the ASGI app; (status, body)."""
+    headers = [(b"host", b"bench"), (b"content-length", str(len(body)).encode())]
+    if ctype:
+        headers.append((b"content-type", ctype))
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
+        "scheme": "http", "path": path, "raw_path": path.encode(), "root_path": "",
+        "query_string": b"", "headers": headers, "client": ("127.0.0.1", 1), "server": ("bench", 80),
+    }  # fmt: skip
+    sent = False
+    status, chunks = 0, []
+
+    async def receive() -> dict[str, Any]:
+        nonlocal sent
+        if sent:
+            await asyncio.sleep(3600)
+        sent = True
+        return {"type": "http.request", "body": body, "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        nonlocal status
+        if message["type"] == "http.response.start":
+            status = message["status"]
+        elif message["type"] == "http.response.body":
+            chunks.append(message.get("body", b""))
+
+    await app(scope, receive, send)
+    return status, b"".join(chunks)
+
+
+async def lifespan(app: Any) -> asyncio.Queue[Any]:
+    inbox: asyncio.Queue[Any] = asyncio.Queue()
+    outbox: asyncio.Queue[Any] = asyncio.Queue()
+    await inbox.put({"type": "lifespan.startup"})
+    asyncio.get_running_loop().create_task(
+        app({"type": "lifespan", "asgi": {"version": "3.0"}, "state": {}}, inbox.get, outbox.put)
+    )
+    assert (await outbox.get())["type"] == "lifespan.startup.complete"
+    return inbox
+
+
+async def run(
+    app: Any, singles: list[bytes], requests: int, concurrency: int, repeat: int, prof: Any
+) -> None:
+    await lifespan(app)
+    while (await call(app, "GET", "/ready"))[0] != 200:
+        await asyncio.sleep(0.05)
+    for body in singles[:50]:  # warm-up: caches, first onnxruntime calls
+        status, answer = await call(app, "POST", "/score", body, b"application/json")
+        assert status == 200, answer[:500]
+    if prof:
+        prof.enable()
+    windows = []  # CPU µs a request in each window of ``requests`` requests
+    for _ in range(repeat):
+        cpu = time.process_time()
+        done = 0
+        while done < requests:
+            batch = [singles[(done + k) % len(singles)] for k in range(concurrency)]
+            results = await asyncio.gather(
+                *(call(app, "POST", "/score", b, b"application/json") for b in batch)
+            )
+            assert all(s == 200 for s, _ in results), results[0][1][:300]
+            done += concurrency
+        windows.append(1e6 * (time.process_time() - cpu) / done)
+    if prof:
+        prof.disable()
+    windows.sort()
+    print(json.dumps({"requests_per_window": done, "windows": repeat,
+                      "cpu_us_per_request_min": round(windows[0], 1),
+                      "cpu_us_per_request_median": round(windows[len(windows) // 2], 1)}))  # fmt: skip
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--data", type=Path, required=True)
+    ap.add_argument("--points", type=int, default=1000)
+    ap.add_argument("--days", type=int, default=10)
+    ap.add_argument("--requests", type=int, default=400, help="requests per timed window")
+    ap.add_argument("--repeat", type=int, default=9, help="timed windows (min and median)")
+    ap.add_argument("--concurrency", type=int, default=8)
+    ap.add_argument("--bare", action="store_true", help="the bare Litestar route instead")
+    ap.add_argument("--profile", action="store_true")
+    ap.add_argument("--top", type=int, default=40)
+    args = ap.parse_args()
+    data = load_or_build(args.data, args.points, args.days)
+    features = json.loads((data.bundle / "manifest.json").read_text())["preprocessing"]["features"]
+    bodies = singles(last_day(data), features)
+    os.environ.update(
+        ERCOT_DART_DATA_DIR=str(args.data / "data"),
+        ERCOT_DART_REGISTRY_DIR=str(data.registry),
+        ERCOT_DART_SERVE_FEATURE_STORE=str(data.store),
+        ERCOT_DART_SERVE_LOG_LEVEL=os.environ.get("ERCOT_DART_SERVE_LOG_LEVEL", "INFO"),
+    )
+    if args.bare:
+        from benchmarks.bare_litestar import app
+    else:
+        from inference.app import create_app
+
+        app = create_app()
+    prof = cProfile.Profile() if args.profile else None
+    import uvloop
+
+    uvloop.run(run(app, bodies, args.requests, args.concurrency, args.repeat, prof))
+    if prof:
+        pstats.Stats(prof, stream=sys.stdout).sort_stats("tottime").print_stats(args.top)
+
+
+if __name__ == "__main__":
+    main()
