@@ -182,6 +182,11 @@ class Settings(BaseSettings):
     monitor_history_days: int = Field(
         28, gt=0, description="Days of accuracy history the monitor recomputes and the report plots."
     )
+    drift_window_days: int = Field(
+        28,
+        gt=0,
+        description="Days of the feature store compared with the training window for drift (rolling features move slowly: a week is too short).",
+    )
     drift_psi_threshold: float = Field(
         0.25, gt=0, description="Population stability index above which a feature (or the predictions) drifted."
     )

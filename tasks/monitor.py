@@ -14,6 +14,7 @@ from prefect.cache_policies import NO_CACHE
 from ercot_dart.db.engine import make_engine
 from ercot_dart.ercot.timeconv import CENTRAL
 from ercot_dart.features import store as fs
+from ercot_dart.features.catalog import FEATURES
 from ercot_dart.monitor import accuracy as acc
 from ercot_dart.monitor import freshness
 from ercot_dart.monitor.alerts import Changes, reconcile
@@ -89,12 +90,17 @@ def retrain_trigger(predictions_url: str, as_of: pd.Timestamp) -> str | None:
     return acc.retrain_reason(daily, settings.retrain_after_days)
 
 
+STRUCTURAL = {f.name for f in FEATURES if f.source in ("calendar", "issue time")} | {"point_type"}
+"""Features that differ between windows by construction (the calendar, the lead time, the point
+type): left out of drift."""
+
+
 @task(cache_policy=NO_CACHE)
 def measure_drift(
     store: Path, bundle_dir: Path, as_of: pd.Timestamp, published: pd.DataFrame
 ) -> pd.DataFrame:
-    """Drift of every feature of the bundle and of the ensemble's predictions: the last
-    ``monitor_window_days`` against the bundle's training window."""
+    """Drift of the bundle's features (the calendar's aside) and of the ensemble's predictions:
+    the last ``drift_window_days`` against the bundle's training window."""
     from ercot_dart.monitor.drift import drift_table
     from inference.bundle import load_bundle
     from inference.scoring import score
@@ -114,13 +120,11 @@ def measure_drift(
             points, size=max(1, len(points) * 20_000 // len(reference)), replace=False
         )
         reference = reference[reference["settlement_point"].isin(keep)]
-    current = fs.read_features(
-        store, as_of - pd.Timedelta(days=settings.monitor_window_days), as_of
-    )
+    current = fs.read_features(store, as_of - pd.Timedelta(days=settings.drift_window_days), as_of)
     table = drift_table(
         reference,
         current,
-        [c for c in features if c in reference and c in current],
+        [c for c in features if c in reference and c in current and c not in STRUCTURAL],
         settings.drift_psi_threshold,
         settings.drift_pvalue_threshold,
     )
