@@ -110,4 +110,6 @@ def test_backtest_cli(small_store, tmp_path):
 
 def test_train_cli_takes_the_quick_and_search_options():
     result = CliRunner().invoke(main, ["train", "--help"])
-    assert result.exit_code == 0 and "--quick" in result.output and "--search-seconds" in result.output
+    assert (
+        result.exit_code == 0 and "--quick" in result.output and "--search-seconds" in result.output
+    )
