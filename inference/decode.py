@@ -130,11 +130,11 @@ class BundleCodec:
             raise malformed_json(str(exc)) from None
         if form is Form.ARROW:
             raise invalid_request(arrow.arrow_errors(body, self.limits, self.local), reason)
-        try:
-            errors = find_errors(body, self.limits, self.local, reason)
-        except UnicodeDecodeError as exc:  # in a string the strict pass did not need to read
+        try:  # the strict pass stops at the first invalid field, before later strings are read
+            body.decode("utf-8")
+        except UnicodeDecodeError as exc:
             raise malformed_json(str(exc)) from None
-        raise invalid_request(errors, reason)
+        raise invalid_request(find_errors(body, self.limits, self.local, reason), reason)
 
     def rows(self, rows: list[Any] | Any) -> Rows:
         """A decoded list of rows, or columns, as checked arrays."""
