@@ -16,7 +16,7 @@ from prefect.artifacts import create_progress_artifact, update_progress_artifact
 
 from ercot_dart.ercot.vocab import SourceTable
 from ercot_dart.features.build import MissingSourceError, require_prices
-from ercot_dart.features.pipeline import FeatureBuild
+from ercot_dart.features.pipeline import FeatureBuild, extract_start
 from ercot_dart.settings import get_settings
 from tasks.features import extract_source, feature_month, hourly_prices, plan_features
 
@@ -33,7 +33,8 @@ def build_features(
     """Bring the feature store up to date with the source database.
 
     Args:
-        start, end: first and last delivery day (local) to build; default all.
+        start, end: first and last delivery day (local) to build; default all. The extract
+            reaches back ``REACH_DAYS`` before ``start`` for the history its features read.
         db_url: source database (default from settings).
         stage_dir, store: raw stage and feature store folders (default from settings).
         lookback_days: days re-checked for corrections (default from settings).
@@ -49,7 +50,7 @@ def build_features(
         unmapped(url),
         unmapped(stage),
         list(SourceTable),
-        unmapped(start),
+        unmapped(extract_start(start)),
         unmapped(end),
         unmapped(lookback),
     ).result()

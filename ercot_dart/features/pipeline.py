@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from ercot_dart.db.engine import make_engine
 from ercot_dart.ercot.vocab import SourceTable
 from ercot_dart.features.asof import AsOfRules
 from ercot_dart.features.build import require_prices
-from ercot_dart.features.update import build_month, plan_update, refresh_hourly
+from ercot_dart.features.update import REACH_DAYS, build_month, plan_update, refresh_hourly
 from ercot_dart.stage.extract import TableExtract, extract_table
 
 
@@ -64,6 +64,17 @@ class FeatureBuild:
         )
 
 
+def extract_start(start: date | None) -> date | None:
+    """First operating day to extract for a build of delivery days from ``start`` on.
+
+    ``REACH_DAYS`` earlier: the first rows' lags, rolling windows, same-hour medians and forecast
+    vintages (posted the days before) read that far back, so on a fresh stage extracting from
+    ``start`` itself would build them from partial history. The store still gets rows from
+    ``start`` on only (:func:`~ercot_dart.features.update.plan_update` keeps to it).
+    """
+    return None if start is None else start - timedelta(days=REACH_DAYS)
+
+
 def update_features(
     db_url: str,
     stage_dir: Path,
@@ -75,8 +86,14 @@ def update_features(
     lookback_days: int = 3,
     progress: Callable[[str], None] | None = None,
 ) -> FeatureBuild:
-    """Extract what is new, refresh hourly prices, rebuild the affected feature months."""
+    """Extract what is new, refresh hourly prices, rebuild the affected feature months.
+
+    Args:
+        start, end: first and last local delivery day whose features are built (default all);
+            the extract reaches ``REACH_DAYS`` before ``start`` for their history.
+    """
     say = progress or (lambda _msg: None)
+    first = extract_start(start)
     engine = make_engine(db_url)
     try:
         extracts = []
@@ -84,7 +101,7 @@ def update_features(
             say(f"extract {table}")
             extracts.append(
                 extract_table(
-                    engine, stage_dir, table, start=start, end=end, lookback_days=lookback_days
+                    engine, stage_dir, table, start=first, end=end, lookback_days=lookback_days
                 )
             )
     finally:
