@@ -2,6 +2,8 @@
 # Two targets from one file:
 #   flows  Prefect + prefect-azure + the training stack: what the ACI work pool runs
 #   serve  onnxruntime + Litestar only: what Azure Container Apps runs
+# The tag pins Python and Debian; for a byte-identical base, pass the tag with its digest
+# (--build-arg PYTHON_IMAGE=python:3.11.7-slim-bookworm@sha256:<digest>, docs/deployment.md).
 ARG PYTHON_IMAGE=python:3.11.7-slim-bookworm
 
 FROM ${PYTHON_IMAGE} AS base
@@ -22,10 +24,16 @@ FROM base AS deps-flows
 RUN apt-get update && apt-get install -y --no-install-recommends unixodbc=2.3.11-2+deb12u1 \
     && rm -rf /var/lib/apt/lists/*
 COPY pyproject.toml README.md ./
+# One resolution, torch from PyTorch's CPU index: pip does not count /install as installed, so a
+# second `pip install '.[train]'` would fetch PyPI's torch==2.13.0, the CUDA build with its
+# nvidia-* wheels (gigabytes). `+cpu` exists on the CPU index only and satisfies the extra's
+# torch==2.13.0. The rest resolves from PyPI (the CPU index also hosts copies of a few of torch's
+# own dependencies, which pip may take from there). Keep the pin equal to pyproject.toml's
+# (tests/infra/test_dockerfile.py checks both).
 # hadolint ignore=DL3013
 RUN mkdir -p ercot_dart && touch ercot_dart/__init__.py \
-    && pip install --prefix=/install torch==2.13.0 --index-url https://download.pytorch.org/whl/cpu \
-    && pip install --prefix=/install '.[flows,train,azure]' \
+    && pip install --prefix=/install --extra-index-url https://download.pytorch.org/whl/cpu \
+       'torch==2.13.0+cpu' '.[flows,train,azure]' \
     && rm -rf /install/lib/python3.11/site-packages/ercot_dart*
 
 FROM base AS serve

@@ -5,7 +5,7 @@ The template holds what every installation shares (the ARM container group with 
 share, 2 vCPU / 8 GB, the settings' defaults); the Bicep deployment's output ``workPool``
 holds what is particular to one (subscription, resource group, identity, registry, storage):
 
-    az deployment group show -g "$RG" -n main --query properties.outputs.workPool.value > work-pool.json
+    jq .workPool.value infra-outputs.json > work-pool.json     # the outputs docs/deployment.md keeps
     .venv/bin/python infra/create_work_pool.py --values work-pool.json \\
         --env ERCOT_DART_DB_URL="mssql+pyodbc://<client id>@<server>.database.windows.net:1433/<db>?..." \\
         --env ERCOT_DART_PREDICTIONS_DB_URL="mssql+pyodbc://<client id>@..." \\

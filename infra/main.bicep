@@ -189,7 +189,8 @@ output serveUrl string = deployServe ? 'https://${serve.outputs.fqdn}' : ''
 output ciClientId string = empty(githubOidcSubject) ? '' : ci.outputs.clientId
 
 // the values of infra/aci-job-template.json's variables for this installation
-// (az deployment group show -g <group> -n main --query properties.outputs.workPool.value)
+// (jq .workPool.value infra-outputs.json: docs/deployment.md step 2 keeps the outputs in that file,
+// as ARM prunes the deployment record once flow runs have added some 700 of theirs)
 output workPool object = {
   subscription_id: subscription().subscriptionId
   resource_group_name: resourceGroup().name

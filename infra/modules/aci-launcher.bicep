@@ -4,6 +4,13 @@
 // it. Contributor on the resource group would cover that, but whoever can edit the work pool's
 // template in Prefect could then have the worker deploy any resource here; this role allows
 // container groups and deployments only, and the identity it may attach is the runtime one.
+//
+// The worker deletes the container group but never its deployment record (prefect-azure 0.4.13:
+// deployments.begin_create_or_update 'prefect-<flow>-<flow run id>', container_groups.begin_delete,
+// nothing else). A resource group keeps at most 800 deployment records; past 700, ARM deletes
+// the oldest down to 600 as the identity that deploys, which needs deployments/delete. Without it
+// the history fills in about 16 days (49 runs a day) and then every flow run's deployment fails
+// with DeploymentQuotaExceeded.
 
 @description('Principal id of the worker identity.')
 param workerPrincipalId string
@@ -17,7 +24,7 @@ resource launcher 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
   name: guid(resourceGroup().id, 'ercot-dart-aci-launcher')
   properties: {
     roleName: 'ercot-dart ACI flow-run launcher (${resourceGroup().name})'
-    description: 'Create, watch and delete the container groups of Prefect flow runs through ARM deployments in one resource group.'
+    description: 'Create, watch and delete the container groups of Prefect flow runs through ARM deployments in one resource group, and prune the deployment history.'
     type: 'CustomRole'
     assignableScopes: [
       resourceGroup().id
@@ -28,6 +35,8 @@ resource launcher 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
           'Microsoft.Resources/subscriptions/resourceGroups/read'
           'Microsoft.Resources/deployments/read'
           'Microsoft.Resources/deployments/write'
+          // ARM's automatic pruning of the deployment history, done as this identity
+          'Microsoft.Resources/deployments/delete'
           'Microsoft.Resources/deployments/operations/read'
           'Microsoft.Resources/deployments/operationstatuses/read'
           'Microsoft.ContainerInstance/containerGroups/read'
