@@ -1,7 +1,8 @@
-"""Flow ``publish_predictions``: staged predictions → one blob file per issue hour, the SQL table
-``predictions_dart_spread``, a summary to the notification channels.
+"""Flow ``publish_predictions``: staged predictions → the blob file of each issue hour (which
+keeps the other issue times of that hour), the SQL table ``predictions_dart_spread``, a summary
+to the notification channels.
 
-All or nothing: when the SQL upsert (or a later blob write) fails for good, the blob files this
+All or nothing: when the SQL write (or a later blob write) fails for good, the blob files this
 run wrote are put back as they were, so readers never see one place updated and not the other.
 """
 
@@ -13,10 +14,17 @@ from prefect.runtime import flow_run
 from sqlalchemy.engine import make_url
 
 from ercot_dart.ercot.timeconv import CENTRAL
-from ercot_dart.publish.blob import open_blob_store, read_parquet_bytes
 from ercot_dart.publish.notify import channels, summary_message, top_spreads
 from ercot_dart.settings import get_settings
-from tasks.publish import BlobWrite, notify, put_blob, restore_blob, upsert_predictions
+from tasks.publish import (
+    BlobWrite,
+    delete_staged,
+    notify,
+    put_blob,
+    read_staged,
+    restore_blob,
+    upsert_predictions,
+)
 
 
 @flow(name="publish_predictions", log_prints=True, persist_result=True)
@@ -32,11 +40,7 @@ def publish_predictions(staged: str, run: str | None = None) -> dict:
     """
     settings = get_settings()
     log = get_run_logger()
-    store = open_blob_store(settings)
-    data = store.get(staged)
-    if data is None:
-        raise FileNotFoundError(f"no staged predictions at {store.url(staged)}")
-    frame = read_parquet_bytes(data)
+    frame = read_staged(staged)
 
     writes: list[BlobWrite] = []
     try:
@@ -66,7 +70,10 @@ def publish_predictions(staged: str, run: str | None = None) -> dict:
         except Exception as exc:  # published all the same: the run says so, and goes on
             log.error("the %s notification was not delivered: %s", channel.kind, exc)
             notified[channel.kind] = str(exc)
-    store.delete(staged)
+    try:
+        delete_staged(staged)
+    except Exception as exc:  # published all the same; only this run reads that file
+        log.error("the staged predictions %s were not removed: %s", staged, exc)
     return {"blobs": [w.url for w in writes], "rows": rows, "table": table, "notified": notified}
 
 

@@ -1,6 +1,11 @@
-"""Tasks of publishing: one blob file per issue hour, the SQL upsert, one notification per
-channel, and undoing a blob write when the rest of the publication cannot finish. Each retries
-transient errors (settings ``task_retries``) and never retries bad input."""
+"""Tasks of publishing: reading and removing the staged predictions, adding one issue time's rows
+to the file of its issue hour, the SQL write, one notification per channel, and undoing a blob
+write when the rest of the publication cannot finish. Each retries transient errors (settings
+``task_retries``) and never retries bad input.
+
+The blob tasks are not cached: a write may be undone after it completed, so a run retried from
+the Prefect UI must write again rather than trust an old result.
+"""
 
 from __future__ import annotations
 
@@ -11,53 +16,78 @@ from prefect import get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 
 from ercot_dart.db.engine import make_engine
-from ercot_dart.publish.blob import open_blob_store, prediction_key, to_parquet_bytes
+from ercot_dart.publish.blob import open_blob_store, prediction_key, read_parquet_bytes
+from ercot_dart.publish.hour_file import issue_rows, with_issue_rows
 from ercot_dart.publish.notify import Message, channels
 from ercot_dart.publish.sql import write_predictions
 from ercot_dart.settings import get_settings
 from tasks.retry import RETRIES
 
 
+@task(cache_policy=NO_CACHE, **RETRIES)
+def read_staged(key: str) -> pd.DataFrame:
+    """The predictions ``batch_inference`` staged at blob key ``key``."""
+    store = open_blob_store(get_settings())
+    data = store.get(key)
+    if data is None:
+        raise FileNotFoundError(f"no staged predictions at {store.url(key)}")
+    return read_parquet_bytes(data)
+
+
+@task(cache_policy=NO_CACHE, **RETRIES)
+def delete_staged(key: str) -> None:
+    """Remove the staged predictions once they are published."""
+    open_blob_store(get_settings()).delete(key)
+
+
 @dataclass(frozen=True)
 class BlobWrite:
-    """A blob written, and what was there before (to restore it if the publication fails)."""
+    """An issue time written into its hour's file: the file before (to restore it if the
+    publication fails) and after."""
 
     key: str
     url: str
+    issue_time_utc: pd.Timestamp
     previous: bytes | None
+    written: bytes | None
 
 
-@task(task_run_name="blob-{issue_time_utc:%Y%m%dT%H%M}", **RETRIES)
+@task(task_run_name="blob-{issue_time_utc:%Y%m%dT%H%M}", cache_policy=NO_CACHE, **RETRIES)
 def put_blob(frame: pd.DataFrame, issue_time_utc: pd.Timestamp) -> BlobWrite:
-    """``predictions/YYYY/MM/DD/HH/predictions.parquet`` of one issue time, written whole."""
+    """Replace the rows of ``issue_time_utc`` in ``predictions/YYYY/MM/DD/HH/predictions.parquet``
+    by ``frame``, keeping the other issue times of the hour; the file is replaced whole."""
     blob = open_blob_store(get_settings())
     key = prediction_key(issue_time_utc)
-    previous = blob.get(key)
-    blob.put(key, to_parquet_bytes(frame))
+    previous, written = blob.update(key, lambda now: with_issue_rows(now, frame, issue_time_utc))
     get_run_logger().info("%d rows written to %s", len(frame), blob.url(key))
-    return BlobWrite(key, blob.url(key), previous)
+    return BlobWrite(key, blob.url(key), issue_time_utc, previous, written)
 
 
 @task(cache_policy=NO_CACHE, **RETRIES)
 def restore_blob(write: BlobWrite) -> None:
-    """Put back what was at ``write.key`` before (or remove the new file)."""
-    blob = open_blob_store(get_settings())
-    if write.previous is None:
-        blob.delete(write.key)
-    else:
-        blob.put(write.key, write.previous)
+    """Put back the file at ``write.key`` as it was before (or remove it). Should another run
+    have changed the hour's file since, only this issue time's rows go back to what they were."""
+
+    def undo(now: bytes | None) -> bytes | None:
+        if now == write.written:
+            return write.previous
+        before = issue_rows(write.previous, write.issue_time_utc)
+        return with_issue_rows(now, before, write.issue_time_utc)
+
+    open_blob_store(get_settings()).update(write.key, undo)
     get_run_logger().warning("publication undone: %s restored", write.url)
 
 
 @task(**RETRIES)
 def upsert_predictions(db_url: str, frame: pd.DataFrame) -> int:
-    """Upsert the rows into ``predictions_dart_spread`` in one transaction."""
+    """Replace the rows of the frame's issue times in ``predictions_dart_spread`` (one
+    transaction)."""
     engine = make_engine(db_url)
     try:
         rows = write_predictions(engine, frame)
     finally:
         engine.dispose()
-    get_run_logger().info("%d rows upserted into predictions_dart_spread", rows)
+    get_run_logger().info("%d rows written to predictions_dart_spread", rows)
     return rows
 
 

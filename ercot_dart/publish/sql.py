@@ -1,7 +1,8 @@
 """The SQL table ``predictions_dart_spread``: one row per (issue time, settlement point, delivery
-hour, model), upserted on that key, so rerunning an hour replaces its rows and never duplicates
-them (SQLite and PostgreSQL ``ON CONFLICT``, SQL Server ``MERGE``: ``ercot_dart.db.write``).
-Times are stored as naive UTC (the ``_utc`` columns), whatever the server's time zone.
+hour, model). Publishing an issue time replaces exactly its rows: in one transaction its rows are
+deleted and the new ones inserted, so a rerun never duplicates a row nor leaves one the rerun no
+longer has (a point or a model gone). The same two statements on SQLite, PostgreSQL and SQL
+Server. Times are stored as naive UTC (the ``_utc`` columns), whatever the server's time zone.
 """
 
 from __future__ import annotations
@@ -16,10 +17,13 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     String,
     Table,
+    delete,
+    insert,
     select,
 )
+from sqlalchemy.sql.dml import Delete, Insert
 
-from ercot_dart.db.write import upsert_frame
+from ercot_dart.db.write import frame_to_rows
 
 metadata = MetaData()
 
@@ -54,12 +58,29 @@ def _naive_utc(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+KEY = ["issue_time_utc", "settlement_point", "interval_start_utc", "model"]
+
+
+def replacement(frame: pd.DataFrame) -> tuple[Delete, Insert, list[dict[str, object]]]:
+    """The statements that replace the rows of the issue times in ``frame``: a delete of those
+    issue times, then an insert of the rows (a repeated key: the later row wins)."""
+    t = predictions_dart_spread
+    rows = _naive_utc(frame).drop_duplicates(KEY, keep="last")
+    issues = sorted({moment.to_pydatetime() for moment in rows["issue_time_utc"]})
+    return delete(t).where(t.c.issue_time_utc.in_(issues)), insert(t), frame_to_rows(rows, t)
+
+
 def write_predictions(engine: Engine, frame: pd.DataFrame) -> int:
-    """Upsert prediction rows (the promised format) in one transaction; returns rows written.
-    Creates the table when it is missing."""
+    """Replace the rows of the issue times in ``frame`` (the promised format) by its rows, in one
+    transaction; returns rows written. Creates the table when it is missing."""
     metadata.create_all(engine, tables=[predictions_dart_spread])
+    if frame.empty:
+        return 0
+    remove, add, rows = replacement(frame)
     with engine.begin() as conn:
-        return upsert_frame(conn, predictions_dart_spread, _naive_utc(frame))
+        conn.execute(remove)
+        conn.execute(add, rows)
+    return len(rows)
 
 
 def _naive(moment: pd.Timestamp) -> object:
