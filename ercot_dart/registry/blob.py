@@ -4,7 +4,9 @@
     <prefix>champion.json
 
 Needs only ``azure-storage-blob`` (and ``azure-identity`` for managed identities), so the scoring
-service reads the registry without Prefect; flows build it from their prefect-azure block.
+service reads the registry without Prefect; flows and the CLI can build it from a prefect-azure
+``AzureBlobStorageContainer`` block instead (``prefect-block://<block name>/<prefix>``, see
+``ercot_dart.registry.location``), which needs Prefect and prefect-azure.
 Import this module lazily: the core and the local registry must not need Azure.
 """
 
@@ -12,7 +14,7 @@ from __future__ import annotations
 
 import contextlib
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from azure.core.exceptions import ResourceNotFoundError
 from azure.storage.blob import ContainerClient, ContentSettings
@@ -104,6 +106,16 @@ class BlobRegistry(Registry):
             creds.account_url, block.container_name, credential, full_prefix
         )
 
+    @classmethod
+    def from_block_name(cls, name: str, prefix: str = DEFAULT_PREFIX) -> BlobRegistry:
+        """For flows and the CLI: the ``AzureBlobStorageContainer`` block saved as ``name`` on
+        the Prefect API (``PREFECT_API_URL``), as :meth:`from_block`. Needs prefect-azure.
+
+        Raises:
+            RegistryError: no such block, or the Prefect API cannot be reached.
+        """
+        return cls.from_block(load_container_block(name), prefix)
+
     @property
     def location(self) -> str:
         c = self.container
@@ -155,3 +167,28 @@ class BlobRegistry(Registry):
         except ResourceNotFoundError as exc:
             raise self._not_found(exc) from None
         return sorted(ids)
+
+
+def load_container_block(name: str) -> AzureBlobStorageContainer:
+    """The prefect-azure ``AzureBlobStorageContainer`` block saved under ``name``.
+
+    Raises:
+        RegistryError: no block of that name, or the Prefect API cannot be reached.
+    """
+    import httpx
+    from prefect_azure import AzureBlobStorageContainer
+
+    try:
+        # async_dispatch leaves _sync out of load()'s signature and types the result as the
+        # block or a coroutine; with _sync=True it is the block
+        loaded = AzureBlobStorageContainer.load(name, _sync=True)  # type: ignore[call-arg]
+    except ValueError:  # Prefect's "Unable to find block document named ..."
+        raise RegistryError(
+            f"no AzureBlobStorageContainer block named {name!r} on the Prefect API "
+            "(create it in the UI or with AzureBlobStorageContainer(...).save(name))"
+        ) from None
+    except httpx.HTTPError as exc:
+        raise RegistryError(
+            f"cannot load the block {name!r}: the Prefect API did not answer ({exc})"
+        ) from None
+    return cast("AzureBlobStorageContainer", loaded)

@@ -5,8 +5,14 @@
     azure://<container>[/<prefix>]                 Azure Blob, with the configured connection string
     https://<account>.blob.core.windows.net/<container>[/<prefix>]
                                                    Azure Blob, with DefaultAzureCredential
+    prefect-block://<block name>[/<prefix>]        Azure Blob, through the prefect-azure
+                                                   AzureBlobStorageContainer block of that name
+                                                   (its container, credentials and base folder)
 
-The Azure prefix defaults to ``models/``. Azure modules are imported only for Azure URLs.
+The Azure prefix defaults to ``models/``; a block's ``base_folder`` goes in front of it. A block
+is named by its plain name, as ``ERCOT_DART_PREDICTIONS_BLOB_BLOCK`` names the publishing block,
+and loaded from the Prefect API (``PREFECT_API_URL``): that form needs Prefect and prefect-azure,
+so the scoring service uses azure:// or https://. Azure modules are imported only for Azure URLs.
 """
 
 from __future__ import annotations
@@ -25,10 +31,10 @@ if TYPE_CHECKING:
 DEFAULT_PREFIX = "models/"  # the same as blob.DEFAULT_PREFIX, without importing Azure
 
 
-def _container_and_prefix(path: str, url: str) -> tuple[str, str]:
+def _container_and_prefix(path: str, url: str, what: str = "container") -> tuple[str, str]:
     container, _, prefix = path.strip("/").partition("/")
     if not container:
-        raise RegistryError(f"registry URL {url!r} names no container")
+        raise RegistryError(f"registry URL {url!r} names no {what}")
     return container, prefix or DEFAULT_PREFIX
 
 
@@ -36,7 +42,8 @@ def open_registry(settings: Settings | None = None, location: str | None = None)
     """The registry at ``location``, default ``settings.registry_url`` (empty: the local folder).
 
     Raises:
-        RegistryError: an unsupported URL, or azure:// without a connection string.
+        RegistryError: an unsupported URL, azure:// without a connection string, or
+            prefect-block:// naming no saved block.
     """
     if settings is None:
         from ercot_dart.settings import get_settings
@@ -59,6 +66,11 @@ def open_registry(settings: Settings | None = None, location: str | None = None)
         return BlobRegistry.from_connection_string(
             settings.azure_storage_connection_string, container, prefix
         )
+    if scheme == "prefect-block":
+        from ercot_dart.registry.blob import BlobRegistry
+
+        block, prefix = _container_and_prefix(f"{parts.netloc}/{parts.path}", url, "block")
+        return BlobRegistry.from_block_name(block, prefix)
     if scheme in ("http", "https"):
         from ercot_dart.registry.blob import BlobRegistry
 
@@ -67,5 +79,7 @@ def open_registry(settings: Settings | None = None, location: str | None = None)
     if scheme == "file":
         return LocalRegistry(Path(parts.path))
     if scheme and len(scheme) > 1:  # one letter is a Windows drive
-        raise RegistryError(f"unsupported registry URL {url!r} (a folder, azure:// or https://)")
+        raise RegistryError(
+            f"unsupported registry URL {url!r} (a folder, azure://, https:// or prefect-block://)"
+        )
     return LocalRegistry(Path(url))

@@ -287,3 +287,67 @@ def test_cli_rollback_without_a_previous_champion(
     code, out = run("rollback", "--registry", url)
     assert code == 1
     assert out.strip() == "error: no previous champion to roll back to from dart-a"
+
+
+# --- prefect-block://: the registry through a prefect-azure block saved on a Prefect API ---
+
+
+@pytest.fixture(scope="module")
+def prefect_api_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A local ``prefect server`` for the module; this process talks to it while a test runs."""
+    from tests.helpers import prefect_server
+
+    with prefect_server(tmp_path_factory.mktemp("prefect")) as env:
+        yield env["PREFECT_API_URL"]
+
+
+@pytest.fixture
+def saved_block(
+    prefect_api_url: str, azurite: str, container: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    """The name of an AzureBlobStorageContainer block (base folder ``team``) saved on the
+    Prefect API, naming the Azurite container; no connection string in the settings."""
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+    from prefect_azure import AzureBlobStorageContainer
+    from prefect_azure.credentials import AzureBlobStorageCredentials
+
+    monkeypatch.delenv("ERCOT_DART_AZURE_STORAGE_CONNECTION_STRING", raising=False)
+    name = f"dart-registry-{uuid.uuid4().hex[:8]}"
+    with temporary_settings(updates={PREFECT_API_URL: prefect_api_url}):
+        AzureBlobStorageContainer(
+            container_name=container,
+            base_folder="team",
+            credentials=AzureBlobStorageCredentials(connection_string=azurite),
+        ).save(name, _sync=True)  # type: ignore[call-arg]
+        get_settings.cache_clear()
+        yield name
+    get_settings.cache_clear()
+
+
+def test_a_prefect_block_url_opens_the_registry_in_the_blocks_container(
+    saved_block: str, azurite: str, container: str, bundles: Path
+) -> None:
+    from ercot_dart.registry import open_registry
+    from ercot_dart.registry.blob import BlobRegistry
+
+    registry = open_registry(get_settings(), f"prefect-block://{saved_block}/models")
+    registry.publish(make_bundle(bundles, "dart-a"))
+    # the block's base folder goes in front of the URL's prefix
+    direct = BlobRegistry.from_connection_string(azurite, container, "team/models")
+    assert [r["bundle_id"] for r in direct.list()] == ["dart-a"]
+    assert registry.location.endswith(f"/{container}/team/models/")
+
+    code, out = run("promote", "dart-a", "--registry", f"prefect-block://{saved_block}/models")
+    assert code == 0 and "promoted dart-a" in out
+    assert direct.champion() == "dart-a"
+    # without a prefix, the default models/ under the base folder: the same registry
+    assert open_registry(get_settings(), f"prefect-block://{saved_block}").champion() == "dart-a"
+
+
+def test_a_prefect_block_url_naming_no_block_is_one_message(saved_block: str) -> None:
+    code, out = run("list", "--registry", "prefect-block://no-such-block/models")
+    assert code == 1
+    assert out.strip() == (
+        "error: no AzureBlobStorageContainer block named 'no-such-block' on the Prefect API "
+        "(create it in the UI or with AzureBlobStorageContainer(...).save(name))"
+    )
