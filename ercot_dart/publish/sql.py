@@ -1,8 +1,8 @@
 """The SQL table ``predictions_dart_spread``: one row per (issue time, settlement point, delivery
-hour, model). Publishing an issue time replaces exactly its rows: in one transaction its rows are
-deleted and the new ones inserted, so a rerun never duplicates a row nor leaves one the rerun no
-longer has (a point or a model gone). The same two statements on SQLite, PostgreSQL and SQL
-Server. Times are stored as naive UTC (the ``_utc`` columns), whatever the server's time zone.
+hour, model). Publishing an issue time replaces exactly its rows: in one transaction the rows are
+upserted on that key (a ``MERGE`` on SQL Server, ``INSERT .. ON CONFLICT`` on SQLite and
+PostgreSQL) and the issue time's rows that the rerun no longer has (a point or a model gone) are
+deleted, so a rerun never duplicates a row nor leaves a stale one. Times are stored as naive UTC (the ``_utc`` columns), whatever the server's time zone.
 """
 
 from __future__ import annotations
@@ -17,13 +17,13 @@ from sqlalchemy import (
     PrimaryKeyConstraint,
     String,
     Table,
+    bindparam,
     delete,
-    insert,
     select,
 )
-from sqlalchemy.sql.dml import Delete, Insert
+from sqlalchemy.sql.dml import Delete
 
-from ercot_dart.db.write import frame_to_rows
+from ercot_dart.db.write import upsert_frame
 
 metadata = MetaData()
 
@@ -61,26 +61,45 @@ def _naive_utc(frame: pd.DataFrame) -> pd.DataFrame:
 KEY = ["issue_time_utc", "settlement_point", "interval_start_utc", "model"]
 
 
-def replacement(frame: pd.DataFrame) -> tuple[Delete, Insert, list[dict[str, object]]]:
-    """The statements that replace the rows of the issue times in ``frame``: a delete of those
-    issue times, then an insert of the rows (a repeated key: the later row wins)."""
+def stale_keys(existing: pd.DataFrame, rows: pd.DataFrame) -> list[dict[str, object]]:
+    """The keys of ``existing`` rows (of the issue times being published) that ``rows`` no
+    longer has: a settlement point or a model gone since the last run. Both frames naive UTC."""
+    if existing.empty:
+        return []
+    merged = existing[KEY].merge(rows[KEY], on=KEY, how="left", indicator=True)
+    gone = merged[merged["_merge"] == "left_only"][KEY]
+    return [
+        {k: (v.to_pydatetime() if isinstance(v, pd.Timestamp) else v) for k, v in r.items()}
+        for r in gone.to_dict("records")
+    ]
+
+
+def _stale_delete() -> Delete:
     t = predictions_dart_spread
-    rows = _naive_utc(frame).drop_duplicates(KEY, keep="last")
-    issues = sorted({moment.to_pydatetime() for moment in rows["issue_time_utc"]})
-    return delete(t).where(t.c.issue_time_utc.in_(issues)), insert(t), frame_to_rows(rows, t)
+    return delete(t).where(*(t.c[k] == bindparam(f"k_{k}") for k in KEY))
 
 
 def write_predictions(engine: Engine, frame: pd.DataFrame) -> int:
-    """Replace the rows of the issue times in ``frame`` (the promised format) by its rows, in one
-    transaction; returns rows written. Creates the table when it is missing."""
-    metadata.create_all(engine, tables=[predictions_dart_spread])
+    """Publish the rows of the issue times in ``frame`` (the promised format) in one transaction;
+    returns rows written. The rows are upserted on the table's key (SQL Server: ``MERGE``;
+    SQLite and PostgreSQL: ``INSERT .. ON CONFLICT``), and the rows of the same issue times that
+    the frame no longer has are deleted, so the issue times end up with exactly these rows.
+    Creates the table when it is missing."""
+    t = predictions_dart_spread
+    metadata.create_all(engine, tables=[t])
     if frame.empty:
         return 0
-    remove, add, rows = replacement(frame)
+    rows = _naive_utc(frame).drop_duplicates(KEY, keep="last")
+    issues = sorted({moment.to_pydatetime() for moment in rows["issue_time_utc"]})
     with engine.begin() as conn:
-        conn.execute(remove)
-        conn.execute(add, rows)
-    return len(rows)
+        query = select(*(t.c[k] for k in KEY)).where(t.c.issue_time_utc.in_(issues))
+        existing = pd.DataFrame(conn.execute(query).all(), columns=KEY)
+        for col in TIME_COLUMNS:
+            existing[col] = pd.to_datetime(existing[col])
+        gone = stale_keys(existing, rows)
+        if gone:
+            conn.execute(_stale_delete(), [{f"k_{k}": v for k, v in g.items()} for g in gone])
+        return upsert_frame(conn, t, rows)
 
 
 def _naive(moment: pd.Timestamp) -> object:

@@ -11,7 +11,14 @@ import sqlglot
 from sqlalchemy.dialects import mssql
 from sqlglot import exp
 
-from ercot_dart.publish.sql import read_predictions, replacement, write_predictions
+from ercot_dart.publish.sql import (
+    KEY,
+    _naive_utc,
+    _stale_delete,
+    read_predictions,
+    stale_keys,
+    write_predictions,
+)
 from tests.integration.test_publish_blob import DAILY, HOURLY, predictions
 
 ORDER = ["settlement_point", "model", "interval_start_utc"]
@@ -45,7 +52,7 @@ def test_a_rerun_of_the_same_rows_changes_nothing(db_engine):
 def test_a_failed_rerun_leaves_the_previous_rows(db_engine):
     write_predictions(db_engine, predictions(DAILY))
     broken = predictions(DAILY, shift=1.0)
-    broken.loc[len(broken) - 1, "prediction"] = None  # NOT NULL: the insert fails after the delete
+    broken.loc[len(broken) - 1, "prediction"] = None  # NOT NULL: the upsert fails
     with pytest.raises(Exception, match="(?i)null"):
         write_predictions(db_engine, broken)
     pd.testing.assert_frame_equal(
@@ -54,22 +61,22 @@ def test_a_failed_rerun_leaves_the_previous_rows(db_engine):
     )
 
 
-def test_sql_server_gets_a_delete_of_the_issue_times_then_an_insert():
-    frame = pd.concat([predictions(DAILY), predictions(HOURLY)])
-    remove, add, rows = replacement(frame)
-    dialect = mssql.dialect()
-    delete_sql = str(remove.compile(dialect=dialect, compile_kwargs={"literal_binds": True}))
+def test_sql_server_deletes_stale_keys_by_the_whole_key():
+    """The upsert itself is a MERGE on SQL Server (tests/pipeline/test_publish.py); the rows a
+    rerun no longer has are deleted by their whole key, one bound row at a time."""
+    delete_sql = str(_stale_delete().compile(dialect=mssql.dialect()))
     [statement] = sqlglot.parse(delete_sql, read="tsql")
     assert isinstance(statement, exp.Delete)
-    assert delete_sql.split(" WHERE ", 1)[1] == (
-        "predictions_dart_spread.issue_time_utc IN ('2024-08-20 10:00:00', '2024-08-20 10:05:00')"
-    )
-    insert_sql = str(add.compile(dialect=dialect, column_keys=list(rows[0])))
-    [statement] = sqlglot.parse(insert_sql, read="tsql")
-    assert isinstance(statement, exp.Insert)
-    assert insert_sql.startswith(
-        "INSERT INTO predictions_dart_spread (issue_time_utc, settlement_point, "
-        "interval_start_utc, hour_ending_local, dst_flag, model, prediction, p10, p90, bundle_id)"
-    )
-    assert len(rows) == len(frame)
-    assert rows[0]["issue_time_utc"].tzinfo is None  # stored as naive UTC
+    where = delete_sql.split(" WHERE ", 1)[1].split(" AND ")
+    assert where == [f"predictions_dart_spread.{k} = :k_{k}" for k in KEY]
+
+
+def test_the_stale_keys_are_those_the_rerun_no_longer_has():
+    old = _naive_utc(predictions(HOURLY))
+    rerun = old[
+        (old["model"] != "lstm") & (old["settlement_point"] != old["settlement_point"].iloc[0])
+    ]
+    gone = stale_keys(old, rerun)
+    assert len(gone) == len(old) - len(rerun) > 0
+    assert all(g["issue_time_utc"].tzinfo is None for g in gone)
+    assert stale_keys(old, old) == []
