@@ -130,6 +130,12 @@ def main() -> None:
             f"| {point} | {e['mae']:.2f} | {e['sign_accuracy']:.3f} | "
             f"{b['mae']:.2f} | {b['sign_accuracy']:.3f} |"
         )
+    print("\nper hub MAE ($/MWh) of every model and both baselines")
+    print("| hub | " + " | ".join(by_point) + " |")
+    print("|---|" + "---|" * len(by_point))
+    for point in by_point["ensemble"]:
+        cells = [f"{by_point[n][point].get('mae', float('nan')):.2f}" for n in by_point]
+        print(f"| {point} | " + " | ".join(cells) + " |")
     print("\nper month (MAE $/MWh, sign accuracy): ensemble | 7-day same-hour median")
     for month, values in by_month(evaluation.test_frame, ["ensemble", BASE]).items():
         e, b = values["ensemble"], values[BASE]

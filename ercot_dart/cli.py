@@ -13,6 +13,8 @@ from pathlib import Path
 import click
 import pandas as pd
 
+from ercot_dart.cli_errors import expected_errors
+from ercot_dart.cli_errors import fail as _fail
 from ercot_dart.settings import get_settings
 
 db_option = click.option(
@@ -32,11 +34,6 @@ def _engine(db_url: str | None):  # type: ignore[no-untyped-def]
         return make_engine(url)
     except Exception as exc:  # a malformed URL or a missing driver
         raise click.UsageError(f"--db {url!r}: {exc}") from None
-
-
-def _fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(1)
 
 
 class _Date(click.ParamType):
@@ -178,7 +175,10 @@ def calibrate_cmd(real_dir: Path, db_url: str | None) -> None:
 
 @main.command("features")
 @click.option(
-    "--start", type=DATE, default=None, help="First delivery day to build (default: all)."
+    "--start",
+    type=DATE,
+    default=None,
+    help="First delivery day to build (default: all); its 32 days of history are extracted too.",
 )
 @click.option("--end", type=DATE, default=None, help="Last delivery day to build (default: all).")
 @click.option(
@@ -232,7 +232,7 @@ def features_cmd(
     "--gap-days",
     type=click.IntRange(min=0),
     default=None,
-    help="Days left out between splits (default 32).",
+    help="Days left out between splits (default 32; at least 1 keeps the evaluation honest).",
 )
 @click.option(
     "--models",
@@ -251,7 +251,10 @@ def features_cmd(
     "--registry",
     "registry_url",
     default=None,
-    help="Registry folder or URL (default from settings).",
+    help=(
+        "Registry folder, azure://<container>/<prefix>, https://... or "
+        "prefect-block://<block name>/<prefix> (default from settings)."
+    ),
 )
 @click.option("--quick", is_flag=True, help="A small LSTM and fewer boosting rounds (the demo).")
 @click.option(
@@ -303,14 +306,13 @@ def train_cmd(
         else ModelConfig(threads=settings.train_threads),
         search_seconds=search_seconds,
     )
-    try:
+    # registry, bundle, parity, split and Azure errors: one message, exit 1 (cli_errors)
+    with expected_errors(FileNotFoundError, SplitError, ParityError):
         registry = open_registry(settings, registry_url)
         with _status("training"):
             outcome = train_and_register(
                 request, registry, settings.data_dir / "bundles", settings.promotion_metric
             )
-    except (FileNotFoundError, SplitError, ParityError) as exc:
-        _fail(str(exc))
     click.echo(outcome.summary())
 
 
@@ -358,6 +360,7 @@ def backtest_cmd(
 
     from ercot_dart.models.backtest import BacktestError, run_backtest
     from ercot_dart.models.base import MODELS, ModelConfig
+    from ercot_dart.models.data import SplitError
     from ercot_dart.models.training import TrainRequest
 
     if out.suffix != ".parquet":
@@ -373,11 +376,11 @@ def backtest_cmd(
         models=names,
         config=ModelConfig(threads=settings.train_threads),
     )
-    try:
-        with _status("backtesting") as status:
-            result = run_backtest(request, start, end, retrain_every, progress=status.update)
-    except (BacktestError, FileNotFoundError) as exc:
-        _fail(str(exc))
+    with (
+        expected_errors(BacktestError, SplitError, FileNotFoundError),
+        _status("backtesting") as status,
+    ):
+        result = run_backtest(request, start, end, retrain_every, progress=status.update)
     out.parent.mkdir(parents=True, exist_ok=True)
     result.predictions.to_parquet(out, index=False)
     sidecar = out.with_suffix(".metrics.json")

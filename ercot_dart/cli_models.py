@@ -7,29 +7,25 @@ input (unknown bundle, empty registry, no previous champion).
 from __future__ import annotations
 
 import json
-import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 import click
 
+from ercot_dart.cli_errors import expected_errors, fail
 from ercot_dart.registry.base import Registry
-from ercot_dart.registry.bundle import BundleError
-from ercot_dart.registry.champion import RegistryError
 
 registry_option = click.option(
     "--registry",
     "location",
     default=None,
     metavar="URL_OR_PATH",
-    help="Registry folder, azure://<container>/<prefix> or https://... (default: from settings).",
+    help=(
+        "Registry folder, azure://<container>/<prefix>, https://... or "
+        "prefect-block://<block name>/<prefix> (default: from settings)."
+    ),
 )
-
-
-def _fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(1)
 
 
 @contextmanager
@@ -37,15 +33,8 @@ def _registry(location: str | None) -> Iterator[Registry]:
     """The registry, with registry errors turned into one message and exit status 1."""
     from ercot_dart.registry.location import open_registry
 
-    try:
+    with expected_errors():
         yield open_registry(location=location)
-    except (BundleError, RegistryError) as exc:  # both ValueErrors with a readable message
-        _fail(str(exc))
-    except Exception as exc:
-        if not type(exc).__module__.startswith("azure."):
-            raise
-        # authentication, network, permissions: the first line of the service's message says it
-        _fail(f"Azure Storage: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}")
 
 
 def _metric(summary: dict[str, Any], part: str) -> str:
@@ -74,7 +63,7 @@ def list_cmd(location: str | None, as_json: bool) -> None:
     with _registry(location) as registry:
         rows = registry.list()
         if not rows:
-            _fail(f"the registry {registry.location} has no bundles (train one: ercot-dart train)")
+            fail(f"the registry {registry.location} has no bundles (train one: ercot-dart train)")
         if as_json:
             click.echo(json.dumps(rows, indent=2))
             return

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import os
-import sys
 from datetime import date
 from pathlib import Path
 
@@ -12,12 +11,8 @@ import click
 import pandas as pd
 
 from ercot_dart.cli import DATE, db_option
+from ercot_dart.cli_errors import fail as _fail
 from ercot_dart.settings import get_settings
-
-
-def _fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(1)
 
 
 def _issue_time(value: str | None) -> pd.Timestamp:

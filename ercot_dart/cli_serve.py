@@ -8,15 +8,11 @@ so every worker process reads the same settings.
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import click
 
-
-def _fail(message: str) -> None:
-    click.echo(f"error: {message}", err=True)
-    sys.exit(1)
+from ercot_dart.cli_errors import fail as _fail
 
 
 @click.command("serve")

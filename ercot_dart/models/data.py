@@ -1,8 +1,11 @@
 """Training data: feature-store rows split by time, never shuffled across it.
 
-Split boundaries are local delivery days. Between two splits a gap of ``gap_days`` (default 32,
-the farthest a row's features look back) is left out, taken from the end of the earlier split,
-so that no as-of window of one split reaches into the next.
+Split boundaries are local delivery days. Between two splits a gap of ``gap_days`` is left out,
+taken from the end of the earlier split. One day is what honesty needs: a target depends only on
+its own delivery day (public by 00:05 the day after) and features look only back, so with a gap
+of one day every target of a split is published before the next split's first issue time. The
+default 32 (the farthest a row's features look back) also keeps the later split's as-of windows
+clear of the earlier split's targets; docs/models.md, *How long a gap*, reasons it through.
 """
 
 from __future__ import annotations

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shutil
 import subprocess
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from importlib.metadata import PackageNotFoundError, version
@@ -176,9 +178,7 @@ def evaluate(prepared: Prepared, models: dict[str, DartModel]) -> Evaluation:
             "window": [str(recent_from.date()), str(prepared.days.test[1])],
             **block(recent),
         },
-        "by_point": {
-            n: metrics_by_point(frame, n) for n in ("ensemble", "baseline_same_hour_median_7d")
-        },
+        "by_point": {n: metrics_by_point(frame, n) for n in names},
         "valid": {n: metrics(valid.y, p) for n, p in valid_pred.items()},
         "models": {n: m.info for n, m in models.items()},
         "rows": {
@@ -230,12 +230,30 @@ def export_bundle(
     Raises:
         onnx_export.parity.ParityError: an export does not reproduce its model.
     """
+    created = datetime.now(UTC).replace(microsecond=0)
+    # a name of its own, so two runs in the same second do not write into one folder
+    staging = Path(out_dir) / f".building-{created:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
+    staging.mkdir(parents=True)
+    try:
+        return _write_bundle(prepared, models, evaluation, created, staging, Path(out_dir))
+    except BaseException:
+        # a failed export (ParityError above all) leaves no half-built folder behind
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+
+
+def _write_bundle(
+    prepared: Prepared,
+    models: dict[str, DartModel],
+    evaluation: Evaluation,
+    created: datetime,
+    staging: Path,
+    out_dir: Path,
+) -> Path:
+    """The body of :func:`export_bundle`, writing into the ``staging`` folder."""
     from ercot_dart.registry.bundle import write_manifest
     from onnx_export.parity import check_parity
 
-    created = datetime.now(UTC).replace(microsecond=0)
-    staging = Path(out_dir) / f".building-{created:%Y%m%dT%H%M%SZ}"
-    staging.mkdir(parents=True, exist_ok=True)
     columns = len(prepared.data.pre.columns)
     test = prepared.test
     specs, parity = {}, {}
@@ -284,6 +302,6 @@ def export_bundle(
         "libraries": libraries(),
     }
     write_manifest(staging, manifest)
-    final = Path(out_dir) / bundle_id
+    final = out_dir / bundle_id
     staging.rename(final)
     return final

@@ -6,7 +6,6 @@ import json
 from datetime import date
 
 import numpy as np
-import onnx
 import pytest
 
 from ercot_dart.models.base import ModelConfig
@@ -17,6 +16,7 @@ from ercot_dart.registry import BundleError, LocalRegistry, verify_bundle
 from inference.bundle import load_bundle
 from inference.scoring import score, to_predictions
 from onnx_export.parity import ParityError, check_parity
+from tests.models.tamper import shift_first_tree
 
 
 @pytest.fixture(scope="module")
@@ -49,9 +49,11 @@ def test_the_bundle_holds_three_verified_models_and_its_evaluation(trained):
     assert 0.4 < test["ensemble"]["coverage_p10_p90"] <= 1.0
     assert (bundle / "predicted_vs_realized.png").stat().st_size > 10_000
     assert (bundle / "error_by_hour.png").stat().st_size > 10_000
-    assert json.loads((bundle / "metrics.json").read_text())["by_point"]["ensemble"].keys() >= {
-        "HB_NORTH"
-    }
+    by_point = json.loads((bundle / "metrics.json").read_text())["by_point"]
+    assert set(by_point) == set(test)  # every model, the ensemble and both baselines
+    for name, points in by_point.items():
+        assert points.keys() >= {"HB_NORTH"}, name
+        assert {"mae", "sign_accuracy", "pnl_per_mwh"} <= set(points["HB_NORTH"]), name
 
 
 def test_onnx_scoring_reproduces_the_native_models(trained):
@@ -80,12 +82,9 @@ def test_onnx_scoring_reproduces_the_native_models(trained):
 
 def test_the_parity_check_fails_on_a_tampered_model(trained, tmp_path):
     prepared, models, _, bundle = trained
-    model = onnx.load(bundle / "lightgbm.onnx")
-    tree = next(n for n in model.graph.node if n.op_type == "TreeEnsembleRegressor")
-    weights = next(a for a in tree.attribute if a.name == "target_weights")
-    weights.floats[0] += 50.0  # one leaf moved by $50
     tampered = tmp_path / "lightgbm.onnx"
-    onnx.save(model, tampered)
+    # the first tree's leaves moved by $50 (one leaf alone may be reached by no test row)
+    shift_first_tree(bundle / "lightgbm.onnx", tampered)
     test = prepared.test
     with pytest.raises(ParityError, match="differs from the native model"):
         check_parity(tampered, iter([test.X]), models["lightgbm"].predict_inputs)
