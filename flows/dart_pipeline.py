@@ -2,7 +2,8 @@
 
 ``retrain=false`` (the hourly deployment) skips training and scores with the champion. The
 steps are subflows; with results persisted, a run retried from the Prefect UI reuses the
-subflows that had completed and redoes only the rest. A failed run sends a failure notice.
+subflows that had completed and redoes only the rest. A failed run sends a failure notice, except
+when it stopped on a stale source: that is an incident, alerted once and again when it clears.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 from prefect import flow, get_run_logger
+from prefect.artifacts import create_markdown_artifact
 
 from ercot_dart.monitor.freshness import StaleSourceError, problems
 from ercot_dart.predict import utc
@@ -20,10 +22,11 @@ from ercot_dart.registry import open_registry
 from ercot_dart.settings import get_settings
 from flows.batch_inference import batch_inference, run_issue_time
 from flows.build_features import build_features
-from flows.monitor import monitor
+from flows.monitor import alert_freshness, monitor
 from flows.publish_predictions import publish_predictions
 from flows.train_models import train_models
 from tasks.monitor import check_freshness, retrain_trigger
+from tasks.publish import notify
 
 CHAMPION_MIN_AGE = pd.Timedelta(hours=20)
 """A champion younger than this is not retrained by the accuracy trigger (one retrain a day)."""
@@ -57,12 +60,27 @@ def champion_age(settings: Any) -> pd.Timedelta:
     return pd.Timestamp.now("UTC") - created.tz_convert("UTC")
 
 
+def _exception(state: Any) -> BaseException | None:
+    """The exception a failed state holds, if it can be read back."""
+    try:
+        result = state.result(raise_on_failure=False)
+    except Exception:  # the result could not be read back: treat as any failure
+        return None
+    return result if isinstance(result, BaseException) else None
+
+
 def notify_failure(flow: Any, flow_run: Any, state: Any) -> None:
-    """Flow hook: tell every channel the run failed (one attempt each; a notice that cannot be
-    sent is logged, it does not hide the run's own failure)."""
+    """Flow hook: tell every channel the run failed, each send retried on transient errors like
+    every notification (a notice that still cannot be sent is logged: it does not hide the run's
+    own failure). A stop on a stale source sends none when its incident was recorded: that
+    alert went out once, with the first run that saw it."""
     import logging
 
     log = logging.getLogger("ercot_dart.pipeline")
+    error = _exception(state)
+    if isinstance(error, StaleSourceError) and error.alerted:
+        log.info("stale sources: alerted once per incident, no failure notice")
+        return
     try:
         targets = channels(get_settings())
     except Exception as exc:
@@ -73,9 +91,39 @@ def notify_failure(flow: Any, flow_run: Any, state: Any) -> None:
     )
     for channel in targets:
         try:
-            channel.send(message)
+            notify(channel.kind, message)
         except Exception as exc:
             log.error("failure notice to %s not sent: %s", channel.kind, exc)
+
+
+def summarize(markdown: str) -> None:
+    """The ``dart-run-summary`` artifact (one that cannot be written is logged: it must not
+    hide the run's own result or error)."""
+    try:
+        create_markdown_artifact(
+            key="dart-run-summary",
+            markdown=markdown,
+            description="Whether and why this run retrained; what it published or why it stopped",
+        )
+    except Exception as exc:
+        get_run_logger().warning("run summary artifact not written: %s", exc)
+
+
+def run_summary(issue: pd.Timestamp, retrain: str, result: dict | None, error: str | None) -> str:
+    """The run's markdown summary: issue time, whether and why it retrained, what it published
+    (or why it stopped)."""
+    lines = ["# dart-pipeline run", "", f"- issue time: {issue:%Y-%m-%d %H:%M} UTC", f"- {retrain}"]
+    if result is not None:
+        trained = result.get("trained")
+        if trained:
+            lines.append(f"- bundle {trained['bundle_id']}: {trained['reason']}")
+        lines.append(
+            f"- scored with bundle `{result['bundle_id']}`: {result.get('rows', 0):,} rows for "
+            f"delivery day(s) {', '.join(result['days'])}"
+        )
+    if error is not None:
+        lines.append(f"- stopped: {error}")
+    return "\n".join(lines)
 
 
 @flow(
@@ -106,46 +154,61 @@ def dart_pipeline(
     log = get_run_logger()
     settings = get_settings()
     issue = utc(issue_time) if issue_time is not None else run_issue_time()
-    stale = problems(check_freshness(settings.source_url, issue))
-    if stale and settings.freshness_enforce:
-        raise StaleSourceError(
-            f"stale sources at {issue:%Y-%m-%dT%H:%MZ}: {'; '.join(stale)}. The run stops rather "
-            "than publish predictions made from old data (ERCOT_DART_FRESHNESS_ENFORCE=false "
-            "goes on regardless)"
+    decision = "retrained: requested (retrain=true)" if retrain else "not retrained"
+    try:
+        fresh = check_freshness(settings.source_url, issue)
+        alerted = alert_freshness(fresh, issue)  # once per incident, and when it clears
+        stale = problems(fresh)
+        if stale and settings.freshness_enforce:
+            raise StaleSourceError(
+                f"stale sources at {issue:%Y-%m-%dT%H:%MZ}: {'; '.join(stale)}. The run stops "
+                "rather than publish predictions made from old data "
+                "(ERCOT_DART_FRESHNESS_ENFORCE=false goes on regardless)",
+                alerted=alerted,
+            )
+        reason = None
+        if not retrain:
+            try:
+                reason = retrain_trigger(settings.predictions_url, issue)
+            except Exception as exc:  # the accuracy table is the monitor's; predicting goes on
+                log.warning("realized accuracy unreadable, no retraining on it: %s", exc)
+            if reason and champion_age(settings) > CHAMPION_MIN_AGE:
+                log.warning("retraining although retrain=false: %s", reason)
+                retrain = True
+                decision = f"retrained although retrain=false: {reason}"
+            elif reason:
+                decision = f"not retrained, the champion is younger than 20 h, although: {reason}"
+        with feature_store_lock():  # daily, hourly and backfill runs share one feature store
+            built = build_features()
+        trained = train_models(quick=quick) if retrain else None
+        if trained is not None:
+            log.info("bundle %s: %s", trained["bundle_id"], trained["reason"])
+        predicted = batch_inference(
+            issue_time=issue.to_pydatetime(),
+            delivery_date=delivery_date,
+            backfill_start=backfill_start,
+            backfill_end=backfill_end,
         )
-    if not retrain:
-        try:
-            reason = retrain_trigger(settings.predictions_url, issue)
-        except Exception as exc:  # the accuracy table is the monitor's; predicting goes on
-            log.warning("realized accuracy unreadable, no retraining on it: %s", exc)
-            reason = None
-        if reason and champion_age(settings) > CHAMPION_MIN_AGE:
-            log.warning("retraining although retrain=false: %s", reason)
-            retrain = True
-    with feature_store_lock():  # daily, hourly and backfill runs share one feature store
-        built = build_features()
-    trained = train_models(quick=quick) if retrain else None
-    if trained is not None:
-        log.info("bundle %s: %s", trained["bundle_id"], trained["reason"])
-    predicted = batch_inference(
-        issue_time=issue.to_pydatetime(),
-        delivery_date=delivery_date,
-        backfill_start=backfill_start,
-        backfill_end=backfill_end,
-    )
-    published = publish_predictions(predicted["staged"])
+        published = publish_predictions(predicted["staged"])
+    except Exception as exc:
+        summarize(run_summary(issue, decision, None, f"{type(exc).__name__}: {exc}"))
+        raise
     monitored = None
     if retrain:  # the daily run also monitors (the hourly monitor has its own deployment)
         try:
             monitored = monitor(as_of=issue.to_pydatetime())
         except Exception as exc:  # published all the same; the monitor run shows the failure
             log.error("the monitor failed: %s", exc)
-    return {
+    result = {
         "monitor": monitored,
         "issue_time_utc": predicted["issue_time_utc"],
         "days": predicted["days"],
         "bundle_id": predicted["bundle_id"],
         "feature_rows": built["feature_rows"],
         "trained": trained,
+        "retrain_reason": reason,
+        "retrain_decision": decision,
         **published,
     }
+    summarize(run_summary(issue, decision, result, None))
+    return result

@@ -11,8 +11,9 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_link_artifact, create_table_artifact
 
 from ercot_dart.monitor.accuracy import ALL
-from ercot_dart.monitor.alerts import alert_messages
+from ercot_dart.monitor.alerts import Changes, alert_messages
 from ercot_dart.monitor.freshness import problems
+from ercot_dart.monitor.incidents import FRESHNESS, freshness_incidents, incidents
 from ercot_dart.predict import utc
 from ercot_dart.publish.notify import channels
 from ercot_dart.registry import open_registry
@@ -30,23 +31,30 @@ from tasks.monitor import (
 from tasks.publish import notify
 
 
-def incidents(
-    freshness: pd.DataFrame, drift: pd.DataFrame, retrain_reason: str | None
-) -> dict[str, str]:
-    """The conditions that are wrong now, keyed so that one condition is one incident."""
-    active = {f"freshness:{p.split(' ', 1)[0]}": p for p in problems(freshness)}
-    drifted = drift[drift["drifted"]] if len(drift) else drift
-    features = [f for f in drifted.get("feature", []) if not str(f).startswith("prediction")]
-    if features:
-        active["drift:features"] = (
-            f"{len(features)} feature(s) drifted from the training window: {', '.join(features[:8])}"
-            + (" ..." if len(features) > 8 else "")
+def send_alerts(changes: Changes) -> None:
+    """Tell every channel what opened and what recovered (nothing when nothing changed); a
+    message that cannot be delivered after its retries is logged."""
+    log = get_run_logger()
+    for message in alert_messages(changes):
+        for channel in channels(get_settings()):
+            try:
+                notify(channel.kind, message)
+            except Exception as exc:
+                log.error("alert to %s not delivered: %s", channel.kind, exc)
+
+
+def alert_freshness(freshness: pd.DataFrame, moment: pd.Timestamp) -> bool:
+    """Record the freshness incidents of a pipeline run (only those: drift and accuracy are the
+    monitor's) and alert what opened or recovered. False when they could not be recorded."""
+    try:
+        changes = record_incidents(
+            get_settings().predictions_url, freshness_incidents(freshness), moment, FRESHNESS
         )
-    if any(str(f).startswith("prediction") for f in drifted.get("feature", [])):
-        active["drift:predictions"] = "the ensemble's predictions drifted from the training window"
-    if retrain_reason:
-        active["accuracy:ensemble"] = retrain_reason
-    return active
+    except Exception as exc:
+        get_run_logger().error("freshness incidents not recorded: %s", exc)
+        return False
+    send_alerts(changes)
+    return True
 
 
 @flow(name="monitor", log_prints=True, persist_result=True)
@@ -70,12 +78,7 @@ def monitor(as_of: datetime | None = None) -> dict:
     drift = measure_drift(settings.feature_store_dir, bundle_dir, moment, published)
 
     changes = record_incidents(settings.predictions_url, incidents(fresh, drift, reason), moment)
-    for message in alert_messages(changes):
-        for channel in channels(settings):
-            try:
-                notify(channel.kind, message)
-            except Exception as exc:
-                log.error("alert to %s not delivered: %s", channel.kind, exc)
+    send_alerts(changes)
     open_alerts = [*changes.opened.values(), *(f"(ongoing) {k}" for k in changes.ongoing)]
 
     html = render_report(

@@ -142,11 +142,14 @@ def measure_drift(
 
 
 @task(cache_policy=NO_CACHE, **RETRIES)
-def record_incidents(predictions_url: str, active: dict[str, str], now: pd.Timestamp) -> Changes:
-    """Open, keep and close incidents (``monitor_incidents``): what to tell people."""
+def record_incidents(
+    predictions_url: str, active: dict[str, str], now: pd.Timestamp, scope: str = ""
+) -> Changes:
+    """Open, keep and close incidents (``monitor_incidents``) whose key starts with ``scope``:
+    what to tell people."""
     engine = make_engine(predictions_url)
     try:
-        return reconcile(engine, active, now)
+        return reconcile(engine, active, now, scope)
     finally:
         engine.dispose()
 

@@ -34,8 +34,15 @@ def changes(open_now: dict[str, str], active: dict[str, str]) -> Changes:
     )
 
 
-def reconcile(engine: Engine, active: dict[str, str], now: pd.Timestamp) -> Changes:
-    """Open, touch and close incidents in ``monitor_incidents`` for the conditions ``active``."""
+def reconcile(
+    engine: Engine, active: dict[str, str], now: pd.Timestamp, scope: str = ""
+) -> Changes:
+    """Open, touch and close incidents in ``monitor_incidents`` for the conditions ``active``.
+
+    Args:
+        scope: only incidents whose key starts with this are opened or closed (the pipeline
+            checks freshness only, so it must not close the monitor's drift incidents).
+    """
     create(engine)
     t = monitor_incidents
     stamp = pd.Timestamp(now).tz_convert("UTC").tz_localize(None).to_pydatetime()
@@ -43,9 +50,10 @@ def reconcile(engine: Engine, active: dict[str, str], now: pd.Timestamp) -> Chan
         rows = conn.execute(
             select(t.c.incident, t.c.opened_at_utc, t.c.message).where(t.c.closed_at_utc.is_(None))
         ).all()
+        rows = [r for r in rows if r.incident.startswith(scope)]
         open_now = {r.incident: r.message for r in rows}
         opened_at = {r.incident: r.opened_at_utc for r in rows}
-        result = changes(open_now, active)
+        result = changes(open_now, {k: v for k, v in active.items() if k.startswith(scope)})
         for key, message in result.opened.items():
             conn.execute(
                 t.insert().values(

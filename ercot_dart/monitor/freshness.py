@@ -47,7 +47,12 @@ LATEST = {
 
 
 class StaleSourceError(RuntimeError):
-    """A source table is older than its publication lag allows; the message names it."""
+    """A source table is older than its publication lag allows; the message names it.
+    ``alerted``: its incident was recorded and alerted (so no failure notice is due)."""
+
+    def __init__(self, message: str, alerted: bool = False) -> None:
+        super().__init__(message)
+        self.alerted = alerted
 
 
 @dataclass(frozen=True)
