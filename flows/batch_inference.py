@@ -9,7 +9,6 @@ from datetime import date, datetime
 import pandas as pd
 from prefect import flow, get_run_logger, unmapped
 from prefect.artifacts import (
-    create_markdown_artifact,
     create_progress_artifact,
     create_table_artifact,
     update_progress_artifact,
@@ -19,6 +18,7 @@ from ercot_dart.predict import plan_targets, utc
 from ercot_dart.registry.bundle import verify_bundle
 from ercot_dart.settings import get_settings
 from tasks.inference import fetch_champion, predict_day, stage_predictions
+from tasks.plots import plots_artifact
 
 
 def run_issue_time() -> pd.Timestamp:
@@ -82,14 +82,7 @@ def batch_inference(
     rows = sum(len(f) for f in frames)
 
     model_metrics_artifact(manifest)
-    create_markdown_artifact(
-        key="dart-bundle-plots",
-        markdown=(
-            f"Bundle `{manifest['bundle_id']}` (created {manifest['created_at']}): plots "
-            f"`{bundle_dir / 'predicted_vs_realized.png'}`, `{bundle_dir / 'error_by_hour.png'}`"
-        ),
-        description="Where the scoring bundle's evaluation plots are",
-    )
+    plots_artifact("dart-bundle-plots", bundle_dir, manifest["bundle_id"])
     return {
         "staged": staged,
         "issue_time_utc": issue.isoformat(),

@@ -12,6 +12,7 @@ from ercot_dart.models.base import ModelConfig
 from ercot_dart.models.training import MODEL_NAMES, TrainRequest
 from ercot_dart.registry import open_registry
 from ercot_dart.settings import get_settings
+from tasks.plots import plots_artifact
 from tasks.training import (
     evaluate_models,
     export_models,
@@ -69,6 +70,7 @@ def train_models(
     bundle_id, promoted, reason = register_bundle(
         open_registry(settings, registry), bundle, request.store, settings.promotion_metric
     )
+    plots_artifact("dart-training-plots", bundle, bundle_id)
     return {
         "bundle_id": bundle_id,
         "promoted": promoted,

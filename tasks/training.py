@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from prefect import get_run_logger, task
-from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.artifacts import create_table_artifact
 from prefect.cache_policies import NO_CACHE
 
 from ercot_dart.models.base import DartModel
@@ -56,16 +56,9 @@ def evaluate_models(prepared: Prepared, models: dict[str, DartModel]) -> Evaluat
 def export_models(
     prepared: Prepared, models: dict[str, DartModel], evaluation: Evaluation, out_dir: Path
 ) -> Path:
-    """ONNX export of each model, parity on the whole test split, manifest and plots."""
+    """ONNX export of each model, parity on the whole test split, manifest and plots (shown by
+    :func:`tasks.plots.plots_artifact` once the bundle is registered)."""
     bundle = export_bundle(prepared, models, evaluation, out_dir)
-    create_markdown_artifact(
-        key="dart-training-plots",
-        markdown=(
-            f"# Bundle `{bundle.name}`\n\nPlots: `{bundle / 'predicted_vs_realized.png'}`, "
-            f"`{bundle / 'error_by_hour.png'}`; metrics: `{bundle / 'metrics.json'}`"
-        ),
-        description="Where the evaluation plots of the training run are",
-    )
     return bundle
 
 

@@ -44,4 +44,15 @@ def test_train_models_registers_a_bundle_and_leaves_artifacts(prefect_api, small
     table = asyncio.run(artifacts("dart-model-metrics"))
     assert table and "baseline_same_hour_median_7d" in table[0].data
     plots = asyncio.run(artifacts("dart-training-plots"))
-    assert plots and "error_by_hour.png" in plots[0].data
+    published = get_settings().blob_root / "plots" / result["bundle_id"]
+    for name in ("predicted_vs_realized.png", "error_by_hour.png"):
+        png = (published / name).read_bytes()
+        assert (
+            png.startswith(b"\x89PNG")
+            and png
+            == (data_dir / "registry").joinpath("bundles", result["bundle_id"], name).read_bytes()
+        )
+    newest = max(plots, key=lambda a: a.created)
+    assert f"![MAE by hour ending (test split)]({(published / 'error_by_hour.png').as_uri()})" in (
+        newest.data
+    )
