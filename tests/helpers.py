@@ -98,3 +98,24 @@ def prefect_server(home: Path, startup_seconds: float = 300) -> Iterator[dict[st
         yield env
     finally:
         stop_process(server)
+
+
+@contextmanager
+def talking_to(api_url: str, **more: object) -> Iterator[None]:
+    """This process talks to the Prefect API at ``api_url`` inside the block (further Prefect
+    settings by name in ``more``, e.g. PREFECT_API_KEY="..."). On the way out the events this
+    process queued (a block saved or loaded, a run's states) are sent while that API still
+    answers, and the events worker is closed: otherwise it stays bound to this API, and a later
+    test on another API loses its task-run states and its harness waits minutes to drain."""
+    import prefect.settings as ps
+    from prefect.events.worker import EventsWorker
+
+    updates = {ps.PREFECT_API_URL: api_url, **{getattr(ps, k): v for k, v in more.items()}}
+    try:
+        with ps.temporary_settings(updates=updates):
+            try:
+                yield
+            finally:
+                EventsWorker.drain_all()
+    finally:
+        EventsWorker.drain_all()

@@ -22,7 +22,7 @@ from ercot_dart.db.engine import make_engine
 from ercot_dart.publish.blob import prediction_key, read_parquet_bytes
 from ercot_dart.publish.sql import read_predictions
 from ercot_dart.registry import LocalRegistry
-from tests.helpers import prefect_server, stop_process
+from tests.helpers import prefect_server, stop_process, talking_to
 from tests.receivers import webhooks
 
 REPO = Path(__file__).resolve().parents[2]
@@ -103,7 +103,6 @@ def test_deployed_pipeline_publishes_and_resumes_after_a_retry(
 ):
     from azure.storage.blob import ContainerClient
     from prefect.blocks.system import Secret
-    from prefect.settings import PREFECT_API_URL, temporary_settings
     from prefect_azure import AzureBlobStorageContainer, AzureBlobStorageCredentials
 
     data = tmp_path / "data"
@@ -128,7 +127,7 @@ def test_deployed_pipeline_publishes_and_resumes_after_a_retry(
         }
         worker = None
         try:
-            with temporary_settings({PREFECT_API_URL: api}):
+            with talking_to(api):
                 AzureBlobStorageContainer(
                     container_name=CONTAINER,
                     credentials=AzureBlobStorageCredentials(connection_string=azurite),
@@ -171,7 +170,7 @@ def test_deployed_pipeline_publishes_and_resumes_after_a_retry(
             run_id = flow_run_id_of(failed.stdout)
             assert "FAILED" in hooks.bodies("slack")[-1]["text"]
             pg_database.up()
-            with temporary_settings({PREFECT_API_URL: api}):
+            with talking_to(api):
                 before = asyncio.run(subflow_runs(run_id))
                 asyncio.run(retry_from_the_ui(run_id))
                 run = asyncio.run(final_state(run_id))

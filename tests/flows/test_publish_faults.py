@@ -159,20 +159,36 @@ def retrying(task_name: str) -> bool:
     return any(r.state_name in ("AwaitingRetry", "Retrying") for r in task_runs(task_name))
 
 
-def watch(until: Callable[[], bool], then: Callable[[], None]) -> threading.Thread:
-    """A thread that runs ``then`` as soon as ``until()`` holds (polling the API)."""
+class Watch:
+    """A thread that runs ``then`` as soon as ``until()`` holds (polling the API); it stops
+    polling when joined, so a test that ends early leaves nothing behind."""
 
-    def run() -> None:
-        deadline = time.monotonic() + 900
-        while time.monotonic() < deadline:
-            if until():
-                then()
-                return
-            time.sleep(0.1)
+    def __init__(self, until: Callable[[], bool], then: Callable[[], None]) -> None:
+        self._stop = threading.Event()
 
-    thread = threading.Thread(target=contextvars.copy_context().run, args=(run,), daemon=True)
-    thread.start()
-    return thread
+        def run() -> None:
+            deadline = time.monotonic() + 900
+            while time.monotonic() < deadline and not self._stop.is_set():
+                if until():
+                    then()
+                    return
+                time.sleep(0.1)
+
+        self._thread = threading.Thread(
+            target=contextvars.copy_context().run, args=(run,), daemon=True
+        )
+        self._thread.start()
+
+    def join(self, timeout: float) -> None:
+        """Wait up to ``timeout`` s for ``then`` to finish if it started, then stop polling."""
+        self._thread.join(timeout=0.2)
+        self._stop.set()
+        self._thread.join(timeout=timeout)
+
+
+def watch(until: Callable[[], bool], then: Callable[[], None]) -> Watch:
+    """Run ``then`` as soon as ``until()`` holds, in the background."""
+    return Watch(until, then)
 
 
 def use_predictions_db(monkeypatch: pytest.MonkeyPatch, url: str) -> None:

@@ -14,6 +14,8 @@ from typing import Any
 
 import pytest
 
+from tests.helpers import talking_to
+
 REPO = Path(__file__).resolve().parents[2]
 SCRIPT = REPO / "infra" / "create_work_pool.py"
 SUBSCRIPTION = str(uuid.UUID(int=7))
@@ -79,13 +81,11 @@ async def worker_job(template: dict[str, Any]):  # type: ignore[no-untyped-def]
 @pytest.fixture(scope="module")
 def pool(prefect_api: dict[str, str], tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-def]
     """The pool as read back through the API, after the script ran twice (create, then update)."""
-    from prefect.settings import PREFECT_API_URL, temporary_settings
-
     values = tmp_path_factory.mktemp("values") / "work-pool.json"
     values.write_text(json.dumps(bicep_outputs()))
     create_pool(prefect_api, values, "--memory", "4")
     create_pool(prefect_api, values)  # again, as after a change: --overwrite updates in place
-    with temporary_settings({PREFECT_API_URL: prefect_api["PREFECT_API_URL"]}):
+    with talking_to(prefect_api["PREFECT_API_URL"]):
         return asyncio.run(read_pool("dart-aci"))
 
 
@@ -120,11 +120,8 @@ def test_the_pool_environment_persists_results_and_holds_no_secret(pool) -> None
 def test_the_worker_submits_a_container_group_with_identity_share_and_secure_api_key(
     pool, prefect_api: dict[str, str]
 ) -> None:  # type: ignore[no-untyped-def]
-    from prefect.settings import PREFECT_API_KEY, PREFECT_API_URL, temporary_settings
-
     # the worker's own API key reaches the flow run as an ACI secure value, never a plain one
-    settings = {PREFECT_API_URL: prefect_api["PREFECT_API_URL"], PREFECT_API_KEY: "pnu_test"}
-    with temporary_settings(settings):
+    with talking_to(prefect_api["PREFECT_API_URL"], PREFECT_API_KEY="pnu_test"):
         job = asyncio.run(worker_job(pool.base_job_template))
     group = job.arm_template["resources"][0]
     container = group["properties"]["containers"][0]["properties"]

@@ -23,6 +23,7 @@ from ercot_dart.registry import (
 )
 from ercot_dart.settings import get_settings
 from tests.bundles import make_bundle
+from tests.helpers import talking_to
 
 KINDS = ["local", "azurite", "azurite-block"]
 
@@ -307,13 +308,12 @@ def saved_block(
 ) -> Iterator[str]:
     """The name of an AzureBlobStorageContainer block (base folder ``team``) saved on the
     Prefect API, naming the Azurite container; no connection string in the settings."""
-    from prefect.settings import PREFECT_API_URL, temporary_settings
     from prefect_azure import AzureBlobStorageContainer
     from prefect_azure.credentials import AzureBlobStorageCredentials
 
     monkeypatch.delenv("ERCOT_DART_AZURE_STORAGE_CONNECTION_STRING", raising=False)
     name = f"dart-registry-{uuid.uuid4().hex[:8]}"
-    with temporary_settings(updates={PREFECT_API_URL: prefect_api_url}):
+    with talking_to(prefect_api_url):
         AzureBlobStorageContainer(
             container_name=container,
             base_folder="team",
