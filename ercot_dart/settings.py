@@ -74,6 +74,22 @@ class Settings(BaseSettings):
         pattern=r"^([01]\d|2[0-3]):[0-5]\d$",
         description="Issue time (HH:MM, Central) of training rows on the day before delivery; the DAM closes at 10:00.",
     )
+    dam_publish_local_time: str = Field(
+        "13:30",
+        pattern=r"^([01]\d|2[0-3]):[0-5]\d$",
+        description="Publication lag of DAM prices and AS prices: HH:MM (Central) on the day before the operating day.",
+    )
+    rt_publish_lag_minutes: int = Field(
+        5,
+        ge=0,
+        le=1440,
+        description="Publication lag of real-time prices and system lambda: minutes after their hour ends.",
+    )
+    actual_load_publish_local_time: str = Field(
+        "06:00",
+        pattern=r"^([01]\d|2[0-3]):[0-5]\d$",
+        description="Publication lag of actual load: HH:MM (Central) on the day after the operating day.",
+    )
     task_runner: str = Field(
         "threads",
         pattern="^(threads|dask)$",
@@ -180,7 +196,9 @@ class Settings(BaseSettings):
         7, gt=0, description="Delivery days the rolling accuracy and the current drift window span."
     )
     monitor_history_days: int = Field(
-        28, gt=0, description="Days of accuracy history the monitor recomputes and the report plots."
+        28,
+        gt=0,
+        description="Days of accuracy history the monitor recomputes and the report plots.",
     )
     drift_window_days: int = Field(
         28,
@@ -188,10 +206,15 @@ class Settings(BaseSettings):
         description="Days of the feature store compared with the training window for drift (rolling features move slowly: a week is too short).",
     )
     drift_psi_threshold: float = Field(
-        0.25, gt=0, description="Population stability index above which a feature (or the predictions) drifted."
+        0.25,
+        gt=0,
+        description="Population stability index above which a feature (or the predictions) drifted.",
     )
     drift_pvalue_threshold: float = Field(
-        0.01, gt=0, lt=1, description="Two-sample Kolmogorov-Smirnov p-value below which a drift is significant."
+        0.01,
+        gt=0,
+        lt=1,
+        description="Two-sample Kolmogorov-Smirnov p-value below which a drift is significant.",
     )
     retrain_after_days: int = Field(
         3,
@@ -205,10 +228,14 @@ class Settings(BaseSettings):
         30, gt=0, description="How old the latest SCED run may be (minutes)."
     )
     freshness_forecast_hours: int = Field(
-        3, gt=0, description="How old the latest load, wind and solar forecast posting may be (hours)."
+        3,
+        gt=0,
+        description="How old the latest load, wind and solar forecast posting may be (hours).",
     )
     freshness_gap_minutes: int = Field(
-        15, gt=0, description="Longest gap between SCED runs tolerated in the last 24 hours (minutes)."
+        15,
+        gt=0,
+        description="Longest gap between SCED runs tolerated in the last 24 hours (minutes).",
     )
     synth_seed: int = Field(7, description="Default seed of the synthetic market.")
     synth_points: int = Field(
@@ -232,8 +259,16 @@ class Settings(BaseSettings):
 
         from ercot_dart.features.asof import AsOfRules
 
-        hour, minute = map(int, self.issue_local_time.split(":"))
-        return AsOfRules(issue_local_time=time(hour, minute))
+        def clock(hh_mm: str) -> time:
+            hour, minute = map(int, hh_mm.split(":"))
+            return time(hour, minute)
+
+        return AsOfRules(
+            dam_local_time=clock(self.dam_publish_local_time),
+            rt_lag_minutes=self.rt_publish_lag_minutes,
+            actual_load_local_time=clock(self.actual_load_publish_local_time),
+            issue_local_time=clock(self.issue_local_time),
+        )
 
     @property
     def predictions_url(self) -> str:
