@@ -17,6 +17,10 @@ if TYPE_CHECKING:
     from ercot_dart.monitor.freshness import Limits
 
 
+CLOCK = r"^([01]\d|2[0-3]):[0-5]\d$"
+"""A local clock time setting, HH:MM (24 h)."""
+
+
 class Settings(BaseSettings):
     """Settings of ercot-dart; each field is read from ``ERCOT_DART_<FIELD NAME>``."""
 
@@ -71,12 +75,12 @@ class Settings(BaseSettings):
     )
     issue_local_time: str = Field(
         "09:00",
-        pattern=r"^([01]\d|2[0-3]):[0-5]\d$",
+        pattern=CLOCK,
         description="Issue time (HH:MM, Central) of training rows on the day before delivery; the DAM closes at 10:00.",
     )
     dam_publish_local_time: str = Field(
         "13:30",
-        pattern=r"^([01]\d|2[0-3]):[0-5]\d$",
+        pattern=CLOCK,
         description="Publication lag of DAM prices and AS prices: HH:MM (Central) on the day before the operating day.",
     )
     rt_publish_lag_minutes: int = Field(
@@ -87,7 +91,7 @@ class Settings(BaseSettings):
     )
     actual_load_publish_local_time: str = Field(
         "06:00",
-        pattern=r"^([01]\d|2[0-3]):[0-5]\d$",
+        pattern=CLOCK,
         description="Publication lag of actual load: HH:MM (Central) on the day after the operating day.",
     )
     task_runner: str = Field(
