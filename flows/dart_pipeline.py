@@ -17,7 +17,7 @@ from prefect.artifacts import create_markdown_artifact
 
 from ercot_dart.monitor.freshness import StaleSourceError, problems
 from ercot_dart.predict import utc
-from ercot_dart.publish.notify import channels, failure_message
+from ercot_dart.publish.notify import failure_message
 from ercot_dart.registry import open_registry
 from ercot_dart.settings import get_settings
 from flows.batch_inference import batch_inference, run_issue_time
@@ -26,7 +26,7 @@ from flows.monitor import alert_freshness, monitor
 from flows.publish_predictions import publish_predictions
 from flows.train_models import train_models
 from tasks.monitor import check_freshness, retrain_trigger
-from tasks.publish import notify
+from tasks.publish import broadcast
 
 CHAMPION_MIN_AGE = pd.Timedelta(hours=20)
 """A champion younger than this is not retrained by the accuracy trigger (one retrain a day)."""
@@ -81,19 +81,13 @@ def notify_failure(flow: Any, flow_run: Any, state: Any) -> None:
     if isinstance(error, StaleSourceError) and error.alerted:
         log.info("stale sources: alerted once per incident, no failure notice")
         return
-    try:
-        targets = channels(get_settings())
-    except Exception as exc:
-        log.error("failure notice not sent: %s", exc)
-        return
     message = failure_message(
         flow_run.name, flow.name, state.message or state.name, getattr(flow_run, "ui_url", None)
     )
-    for channel in targets:
-        try:
-            notify(channel.kind, message)
-        except Exception as exc:
-            log.error("failure notice to %s not sent: %s", channel.kind, exc)
+    try:
+        broadcast(message, log, "failure notice")
+    except Exception as exc:  # the channels' settings themselves: logged, the run's error stands
+        log.error("failure notice not sent: %s", exc)
 
 
 def summarize(markdown: str) -> None:

@@ -15,7 +15,6 @@ from ercot_dart.monitor.alerts import Changes, alert_messages
 from ercot_dart.monitor.freshness import problems
 from ercot_dart.monitor.incidents import FRESHNESS, freshness_incidents, incidents
 from ercot_dart.predict import utc
-from ercot_dart.publish.notify import channels
 from ercot_dart.registry import open_registry
 from ercot_dart.settings import get_settings
 from flows.batch_inference import run_issue_time
@@ -28,19 +27,14 @@ from tasks.monitor import (
     record_incidents,
     retrain_trigger,
 )
-from tasks.publish import notify
+from tasks.publish import broadcast
 
 
 def send_alerts(changes: Changes) -> None:
     """Tell every channel what opened and what recovered (nothing when nothing changed); a
     message that cannot be delivered after its retries is logged."""
-    log = get_run_logger()
     for message in alert_messages(changes):
-        for channel in channels(get_settings()):
-            try:
-                notify(channel.kind, message)
-            except Exception as exc:
-                log.error("alert to %s not delivered: %s", channel.kind, exc)
+        broadcast(message, get_run_logger(), "alert")
 
 
 def alert_freshness(freshness: pd.DataFrame, moment: pd.Timestamp) -> bool:

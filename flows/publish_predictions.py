@@ -14,12 +14,12 @@ from prefect.runtime import flow_run
 from sqlalchemy.engine import make_url
 
 from ercot_dart.ercot.timeconv import CENTRAL
-from ercot_dart.publish.notify import channels, summary_message, top_spreads
+from ercot_dart.publish.notify import summary_message, top_spreads
 from ercot_dart.settings import get_settings
 from tasks.publish import (
     BlobWrite,
+    broadcast,
     delete_staged,
-    notify,
     put_blob,
     read_staged,
     restore_blob,
@@ -62,14 +62,7 @@ def publish_predictions(staged: str, run: str | None = None) -> dict:
     message = summary_message(
         run or flow_run.name or "local", bundle_id, frame, locations, settings.notify_top_spreads
     )
-    notified: dict[str, str] = {}
-    for channel in channels(settings):
-        try:
-            notify(channel.kind, message)
-            notified[channel.kind] = "ok"
-        except Exception as exc:  # published all the same: the run says so, and goes on
-            log.error("the %s notification was not delivered: %s", channel.kind, exc)
-            notified[channel.kind] = str(exc)
+    notified = broadcast(message, log, "the summary")  # published all the same if one fails
     try:
         delete_staged(staged)
     except Exception as exc:  # published all the same; only this run reads that file

@@ -10,6 +10,7 @@ the Prefect UI must write again rather than trust an old result.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pandas as pd
 from prefect import get_run_logger, task
@@ -100,3 +101,18 @@ def notify(kind: str, message: Message) -> None:
             channel.send(message)
             return
     raise ValueError(f"no {kind} channel is configured")
+
+
+def broadcast(message: Message, log: Any, what: str) -> dict[str, str]:
+    """Send ``message`` through every configured channel, each send a retried :func:`notify`
+    task. A channel that still fails is logged ("<what> to <channel> not delivered") and
+    reported, never raised: the run's own outcome stands. Returns channel → "ok" or the error."""
+    outcome: dict[str, str] = {}
+    for channel in channels(get_settings()):
+        try:
+            notify(channel.kind, message)
+            outcome[channel.kind] = "ok"
+        except Exception as exc:
+            log.error("%s to %s not delivered: %s", what, channel.kind, exc)
+            outcome[channel.kind] = str(exc)
+    return outcome

@@ -19,7 +19,7 @@ import io
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pyarrow as pa
@@ -240,14 +240,10 @@ def open_blob_store(settings: Settings) -> BlobStore:
     name = settings.predictions_blob_block.strip()
     if not name:
         return LocalBlobStore(settings.blob_root)
-    from prefect_azure import AzureBlobStorageContainer
+    from ercot_dart.registry import RegistryError
+    from ercot_dart.registry.blob import load_container_block
 
     try:
-        # async_dispatch leaves _sync out of load()'s signature and types the result as the
-        # block or a coroutine; with _sync=True it is the block
-        loaded = AzureBlobStorageContainer.load(name, _sync=True)  # type: ignore[call-arg]
-    except ValueError as exc:
-        raise ValueError(
-            f"ERCOT_DART_PREDICTIONS_BLOB_BLOCK: no AzureBlobStorageContainer block named {name!r}"
-        ) from exc
-    return AzureBlobStore(cast(AzureBlobStorageContainer, loaded))
+        return AzureBlobStore(load_container_block(name))
+    except RegistryError as exc:
+        raise ValueError(f"ERCOT_DART_PREDICTIONS_BLOB_BLOCK: {exc}") from exc
