@@ -31,8 +31,7 @@ from ercot_dart.publish.blob import prediction_key, read_parquet_bytes
 from ercot_dart.publish.sql import read_predictions
 from ercot_dart.settings import get_settings
 from flows.dart_pipeline import dart_pipeline
-from tests.conftest import azurite_connection_string, start_azurite
-from tests.helpers import free_port, stop_process
+from tests.conftest import azurite_connection_string
 
 ISSUE = datetime(2024, 8, 20, 14, 0, tzinfo=UTC)  # 09:00 CDT: predicts 2024-08-21
 KEY = prediction_key(pd.Timestamp(ISSUE))
@@ -44,6 +43,8 @@ class Gate:
     ``around_next`` (a pair of callables) runs around the next connection only: the first before
     it is relayed, the second once it has ended. ``cut_on``: the first request holding these
     bytes is dropped and the port closed for good (later connections are refused).
+    ``refusing``: while true, every connection is closed as soon as it is accepted (the server
+    is down); set it false and the next connections reach the server.
     """
 
     def __init__(self, port: int) -> None:
@@ -52,6 +53,7 @@ class Gate:
         self.port = int(self.listener.getsockname()[1])
         self.around_next: tuple[Callable[[], None], Callable[[], None]] | None = None
         self.cut_on: bytes | None = None
+        self.refusing = False
         self.fired = 0
         self.is_cut = False
         self._open: list[socket.socket] = []
@@ -67,6 +69,9 @@ class Gate:
             threading.Thread(target=self._relay, args=(client,), daemon=True).start()
 
     def _relay(self, client: socket.socket) -> None:
+        if self.refusing:
+            client.close()
+            return
         with self._lock:
             hooks, self.around_next = self.around_next, None
         if hooks:
@@ -260,34 +265,31 @@ def test_a_database_down_for_good_fails_the_run_and_publishes_nothing(
 
 
 def test_blob_storage_down_on_the_first_attempt_is_retried(
-    prefect_api, pipeline, monkeypatch, tmp_path
+    prefect_api, pipeline, azurite, monkeypatch
 ):
     from azure.storage.blob import ContainerClient
 
-    port = free_port()  # nothing listens there when the run starts
-    conn = azurite_connection_string(port)
-    use_blob_container(monkeypatch, conn, "flaky")
-    started: list = []
+    container = f"flaky-{uuid.uuid4().hex[:8]}"
+    ContainerClient.from_connection_string(azurite, container).create_container()
+    gate = Gate(int(azurite.split("127.0.0.1:", 1)[1].split("/", 1)[0]))
+    gate.refusing = True  # the store is down when the run starts
+    use_blob_container(monkeypatch, azurite_connection_string(gate.port), container)
     saw_retry: list = []
 
     def come_up() -> None:
         """The storage comes back once the first blob write has failed and waits to retry."""
         saw_retry.append(True)
-        proc = start_azurite(tmp_path / "azurite", port)
-        started.append(proc)
-        ContainerClient.from_connection_string(conn, "flaky").create_container()
+        gate.refusing = False
 
     watcher = watch(lambda: retrying("stage_predictions"), come_up)
     try:
         result = dart_pipeline(issue_time=ISSUE)
-        blob = ContainerClient.from_connection_string(conn, "flaky").download_blob(KEY)
+        blob = ContainerClient.from_connection_string(azurite, container).download_blob(KEY)
         assert len(read_parquet_bytes(blob.readall())) == result["rows"] > 0
         assert saw_retry  # the first write failed and was retried
     finally:
         watcher.join(timeout=60)
-        for proc in started:
-            if proc is not None:
-                stop_process(proc)
+        gate.close()
 
 
 def test_blob_storage_down_for_good_fails_the_run_and_publishes_nothing(
