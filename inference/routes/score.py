@@ -1,5 +1,13 @@
 """``POST /score``: decode, score (micro-batched for small requests), answer in the request's
-form."""
+form.
+
+The route is a Litestar ASGI route handler: routing, the exception handlers (problem details)
+and the request-context layer are Litestar's and the service's as for every route, but the body
+is read from ``receive`` and the answer sent with ``send`` directly. Litestar's request and
+response objects, useful elsewhere, cost a single-row request about as much CPU as scoring it
+(``benchmarks/RESULTS.md``); the OpenAPI document of this route is the service's own
+(:mod:`inference.openapi`).
+"""
 
 from __future__ import annotations
 
@@ -7,15 +15,15 @@ from collections.abc import Iterable
 from typing import Any
 
 import anyio.to_thread
-from litestar import Request, post
-from litestar.response.base import ASGIResponse
+from litestar import asgi
+from litestar.exceptions import HTTPException, MethodNotAllowedException
+from litestar.types import Receive, Scope, Send
 
 from inference import arrow
-from inference.batching import INLINE_ROWS, record
+from inference.batching import INLINE_ROWS, Batcher, record
 from inference.history import HistoryIndex, older_hours
 from inference.pipeline import Scored, score_requests
 from inference.respond import answer
-from inference.routes.common import service
 from inference.rows import Form
 from inference.rows import Request as Decoded
 from inference.state import ServiceState, Snapshot
@@ -23,36 +31,89 @@ from inference.state import ServiceState, Snapshot
 INLINE_BODY_BYTES = 256 * 1024
 """JSON bodies up to this size are decoded on the event loop; larger ones in a worker thread."""
 _CONTENT_TYPE = b"content-type"
+_CONTENT_LENGTH = b"content-length"
 _ARROW = arrow.MEDIA_TYPE.encode()
 
 
-@post("/score", status_code=200)
-async def score(request: Request[Any, Any, Any]) -> ASGIResponse:
+@asgi("/score", copy_scope=False)
+async def score(scope: Scope, receive: Receive, send: Send) -> None:
     """Score rows with every model of the loaded bundle; see docs/serving.md."""
-    state = service(request)
+    if scope["method"] != "POST":
+        raise MethodNotAllowedException(headers={"Allow": "POST"})
+    app_state = scope["litestar_app"].state
+    state: ServiceState = app_state.service
     snap = state.current()  # this request's bundle, whatever reloads happen meanwhile
-    body = await request.body()
-    form = Form.ARROW if _is_arrow(request.scope["headers"]) else Form.ROWS
+    content_type, length = _headers(scope["headers"])
+    body = await read_body(receive, length, state.settings.serve_max_body_bytes)
+    if body is None:
+        return  # the client went away: nobody to answer
+    content, media_type = await _answer(state, app_state.batcher, snap, body, content_type)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [
+                (_CONTENT_TYPE, media_type),
+                (_CONTENT_LENGTH, str(len(content)).encode()),
+            ],
+        }
+    )
+    await send({"type": "http.response.body", "body": content})
+
+
+async def read_body(receive: Receive, length: int | None, limit: int) -> bytes | None:
+    """The whole request body; None when the client disconnected first.
+
+    Raises:
+        HTTPException: 413 when the body (or its announced length) is over ``limit`` bytes.
+    """
+    if length is not None and length > limit:
+        raise HTTPException(status_code=413)
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            return None
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise HTTPException(status_code=413)
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+def _headers(headers: Iterable[tuple[bytes, bytes]]) -> tuple[bytes, int | None]:
+    """(media type, lower case, without parameters; announced content length)."""
+    media, length = b"", None
+    for name, value in headers:
+        if name == _CONTENT_TYPE:
+            media = value.split(b";", 1)[0].strip().lower()
+        elif name == _CONTENT_LENGTH and value.isdigit():
+            length = int(value)
+    return media, length
+
+
+async def _answer(
+    state: ServiceState, batcher: Batcher, snap: Snapshot, body: bytes, content_type: bytes
+) -> tuple[bytes, bytes]:
+    """(body, media type) of the answer: small JSON requests are decoded here and scored in the
+    event loop's micro-batch; large ones, Arrow streams and reads of older store hours go to a
+    worker thread."""
+    form = Form.ARROW if content_type == _ARROW else Form.ROWS
     if form is Form.ROWS and len(body) <= INLINE_BODY_BYTES:
         decoded = snap.codec.decode(body)
         small = len(decoded.rows) + len(decoded.history) <= INLINE_ROWS
         if small and older_hours(decoded.rows, snap.bundle.window, snap.history) is None:
-            scored = await request.app.state.batcher.score(snap, decoded)
-            return _response(state, snap, scored)
+            return _encoded(state, snap, await batcher.score(snap, decoded))
         return await anyio.to_thread.run_sync(_score_blocking, state, snap, decoded)
     return await anyio.to_thread.run_sync(_score_blocking, state, snap, body, form)
 
 
-def _is_arrow(headers: Iterable[tuple[bytes, bytes]]) -> bool:
-    for name, value in headers:
-        if name == _CONTENT_TYPE:
-            return value.split(b";", 1)[0].strip().lower() == _ARROW
-    return False
-
-
 def _score_blocking(
     state: ServiceState, snap: Snapshot, body: bytes | Decoded, form: Form = Form.ROWS
-) -> ASGIResponse:
+) -> tuple[bytes, bytes]:
     """The whole request in a worker thread: large batches, and reads of older store hours."""
     decoded = snap.codec.decode(body, form) if isinstance(body, bytes) else body
     stores = [snap.history] if snap.history is not None else []
@@ -62,10 +123,9 @@ def _score_blocking(
         stores.append(HistoryIndex.build(frame, snap.codec, snap.bundle.pre))
     scored = score_requests(snap, [decoded], stores)
     record(state.metrics, snap.bundle.models, scored)
-    return _response(state, snap, scored[0])
+    return _encoded(state, snap, scored[0])
 
 
-def _response(state: ServiceState, snap: Snapshot, scored: Scored) -> ASGIResponse:
-    """The answer as Litestar's low-level response (the body is already encoded)."""
+def _encoded(state: ServiceState, snap: Snapshot, scored: Scored) -> tuple[bytes, bytes]:
     content, media_type = answer(snap.bundle, scored, state.labels)
-    return ASGIResponse(body=content, media_type=media_type)
+    return content, media_type.encode()

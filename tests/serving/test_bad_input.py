@@ -207,6 +207,13 @@ def test_a_body_over_the_size_limit_gets_413(client):
     assert "200000 bytes" in body["detail"]
 
 
+def test_a_chunked_body_over_the_size_limit_gets_413(client):
+    """No Content-Length to refuse it by: the limit is counted while the body is read."""
+    chunks = iter([b" " * 100_000, b" " * 100_000, b"{}"])
+    body = problem(client.post("/score", content=chunks), 413)
+    assert "200000 bytes" in body["detail"]
+
+
 @pytest.mark.parametrize(
     "content", [b"{bad", b"", b'{"rows": [', '{"rows": "\u00e9"}'.encode("latin-1")]
 )
