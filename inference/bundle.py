@@ -42,6 +42,11 @@ class LoadedBundle:
         return self.sessions[name]
 
     @functools.cached_property
+    def input_names(self) -> dict[str, str]:
+        """Each model's input name (asking the session builds its input list on every call)."""
+        return {name: sess.get_inputs()[0].name for name, sess in self.sessions.items()}
+
+    @functools.cached_property
     def band_calibration(self) -> tuple[np.ndarray, ...]:
         """(floor, fallback, q10, q90) of the interval calibration of each model and of the
         ensemble, in that order, each as a column (:func:`inference.scoring.bands`)."""

@@ -35,6 +35,9 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
             "request_id": REQUEST_ID.get(),
         }
+        if type(record) is AccessRecord:  # its extra fields are known: no scan of the record
+            entry.update(record.fields)
+            return _encode(entry).decode()
         for key, value in record.__dict__.items():
             if key not in _STANDARD and key not in _DROPPED and not key.startswith("_"):
                 entry[key] = value
@@ -56,7 +59,8 @@ class AccessRecord(logging.LogRecord):
 
     def __init__(self, name: str, message: str, fields: dict[str, object]) -> None:
         self.__dict__.update(_RECORD)  # every attribute formatters read, in one C call
-        self.__dict__.update(fields)
+        self.__dict__.update(fields)  # as attributes too, for other formatters
+        self.fields = fields
         self.name, self.msg = name, message
         self.created = time.time()
         self.msecs = (self.created - int(self.created)) * 1000

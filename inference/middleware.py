@@ -5,8 +5,8 @@ never sees."""
 from __future__ import annotations
 
 import logging
-import os
 import re
+from random import getrandbits
 import time
 from typing import Any
 
@@ -20,7 +20,8 @@ access = logging.getLogger("inference.access")
 
 class RequestContext:
     """Echo a well-formed ``X-Request-ID`` (≤ 128 token characters) or generate one (128
-    random bits, as 32 hex digits)."""
+    random bits, as 32 hex digits: an identifier, not a secret, so not from the OS's entropy
+    source, which costs a system call)."""
 
     def __init__(self, app: Any, metrics: ServiceMetrics) -> None:
         self.app = app
@@ -32,7 +33,9 @@ class RequestContext:
             return
         given = next((v for k, v in scope["headers"] if k == HEADER), None)
         rid = (
-            given.decode() if given is not None and _VALID_ID.match(given) else os.urandom(16).hex()
+            given.decode()
+            if given is not None and _VALID_ID.match(given)
+            else getrandbits(128).to_bytes(16).hex()
         )
         token = REQUEST_ID.set(rid)
         header = (HEADER, rid.encode())

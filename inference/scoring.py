@@ -26,7 +26,7 @@ SEQUENCE_CHUNK = 2048
 
 def _run(bundle: LoadedBundle, name: str, inputs: np.ndarray) -> np.ndarray:
     sess = bundle.session(name, len(inputs))
-    return sess.run(None, {sess.get_inputs()[0].name: inputs})[0].reshape(-1).astype("float64")
+    return sess.run(None, {bundle.input_names[name]: inputs})[0].reshape(-1).astype("float64")
 
 
 def missing_note(missing: int, window: int) -> str:
