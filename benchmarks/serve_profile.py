@@ -135,7 +135,9 @@ def main() -> None:
 
     uvloop.run(run(app, bodies, args.requests, args.concurrency, args.repeat, prof))
     if prof:
-        pstats.Stats(prof, stream=sys.stdout).sort_stats(os.environ.get("SORT", "tottime")).print_stats(args.top)
+        pstats.Stats(prof, stream=sys.stdout).sort_stats(
+            os.environ.get("SORT", "tottime")
+        ).print_stats(args.top)
 
 
 if __name__ == "__main__":

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import logging
 import re
-from random import getrandbits
 import time
+from random import getrandbits
 from typing import Any
 
 from inference.logs import REQUEST_ID, AccessRecord

@@ -12,7 +12,6 @@ response objects, useful elsewhere, cost a single-row request about as much CPU 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
 
 import anyio.to_thread
 from litestar import asgi
