@@ -3,11 +3,14 @@
     .venv/bin/python benchmarks/serve.py [--points 1000] [--seconds 10] [--rounds 2] [--write]
 
 In one run, with the same load (the same single-row POST /score bodies, 8 connections, one
-server worker each, uvicorn + uvloop + httptools for all three):
+server worker each, uvicorn + uvloop + httptools for all four):
 
 - the service (``inference.app``) scoring each row with LightGBM, XGBoost and the LSTM (its 23
   earlier hours from the feature store in memory), the ensemble and the bands;
 - the framework's ceiling: a bare Litestar route answering a constant (benchmarks/bare_litestar.py);
+- the floor under the service: reading the body and running the three ONNX sessions on
+  micro-batches, nothing else (benchmarks/models_floor.py), which splits the gap between the
+  ceiling and the service into what the models cost and what the service does around them;
 - the reference: FastAPI + pydantic calling the native models (benchmarks/reference_fastapi.py).
 
 Then one request of 1,000 points × 24 hours through all three models, in each form the service
@@ -47,6 +50,7 @@ REPO = Path(__file__).resolve().parents[1]
 TARGETS = {
     "service": "inference.app:create_app",
     "bare": "benchmarks.bare_litestar:app",
+    "floor": "benchmarks.models_floor:create_app",
     "reference": "benchmarks.reference_fastapi:create_app",
 }
 
@@ -170,7 +174,7 @@ def main() -> None:
         body_file.write_bytes(b"\n".join(singles) + b"\n")
         loads: dict[str, list[dict[str, Any]]] = {name: [] for name in TARGETS}
         for _ in range(args.rounds):
-            for name in ("bare", "service", "reference"):
+            for name in ("bare", "floor", "service", "reference"):
                 result = run_load(
                     urls[name], body_file, args.seconds, args.connections, args.max_requests
                 )

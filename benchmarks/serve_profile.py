@@ -6,7 +6,8 @@ figure least disturbed by other jobs on a shared machine. Optional cProfile of t
     .venv/bin/python benchmarks/serve_profile.py --data /tmp/bench [--repeat 9] [--profile]
     .venv/bin/python benchmarks/serve_profile.py --data /tmp/bench --bare     # the ceiling
 
-``--data`` is a folder ``benchmarks/serve.py --keep`` built (store, registry, bundle).
+``--stages`` times each stage of the service where it runs (caches as they are between
+requests), per request. ``--data`` is a folder ``benchmarks/serve.py --keep`` built (store, registry, bundle).
 """
 
 from __future__ import annotations
@@ -103,6 +104,71 @@ async def run(
                       "cpu_us_per_request_median": round(windows[len(windows) // 2], 1)}))  # fmt: skip
 
 
+STAGES = {
+    "decode (msgspec + checks → arrays)": ("inference.decode", "BundleCodec.decode"),
+    "onnxruntime: the three models' calls (their share)": ("inference.scoring", "_run"),
+    "score_requests: windows, matrices, models, bands": ("inference.batching", "score_requests"),
+    "answer (structs + JSON)": ("inference.routes.score", "answer"),
+    "access log line": ("inference.middleware", "access.handle"),
+    "request metrics": ("inference.middleware", "RequestContext.__call__.metrics"),
+}
+
+
+def _time_stages() -> dict[str, float]:
+    """Wrap each stage with a timer, in the running service (caches as they are between
+    requests, unlike a loop over one stage): seconds spent in each, and the request count."""
+    import importlib
+
+    from inference.metrics import ServiceMetrics
+
+    spent: dict[str, Any] = dict.fromkeys(STAGES, 0.0)
+    last_calls: dict[str, tuple[Any, ...]] = {}
+    spent["last_calls"] = last_calls
+    spent["requests"] = 0
+
+    def timed(label: str, fn: Any) -> Any:
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            if fn.__name__ == "_run":
+                last_calls[args[1]] = args
+            started = time.perf_counter()
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                spent[label] += time.perf_counter() - started
+                if label.startswith("decode"):
+                    spent["requests"] += 1
+
+        return wrapper
+
+    for label, (module_name, attr) in STAGES.items():
+        module = importlib.import_module(module_name)
+        if attr == "access.handle":
+            module.access.handle = timed(label, module.access.handle)
+        elif attr.endswith(".metrics"):
+            ServiceMetrics.observe = timed(label, ServiceMetrics.observe)  # type: ignore[method-assign]
+        elif "." in attr:
+            owner, name = attr.split(".")
+            cls = getattr(module, owner)
+            setattr(cls, name, timed(label, getattr(cls, name)))
+        else:
+            setattr(module, attr, timed(label, getattr(module, attr)))
+    return spent
+
+
+def _hot_models(calls: dict[str, tuple[Any, ...]], loops: int = 2000) -> None:
+    """The last micro-batch's model calls again, each in a loop of its own (caches hot)."""
+    from inference.scoring import _run
+
+    for name, args in calls.items():
+        _run(*args)
+        started = time.perf_counter()
+        for _ in range(loops):
+            _run(*args)
+        per_call = (time.perf_counter() - started) / loops
+        rows = len(args[2])
+        print(f"{name} alone in a loop, {rows} rows a call: {1e6 * per_call / rows:.1f} µs a row")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--data", type=Path, required=True)
@@ -114,6 +180,9 @@ def main() -> None:
     ap.add_argument("--bare", action="store_true", help="the bare Litestar route instead")
     ap.add_argument("--profile", action="store_true")
     ap.add_argument("--top", type=int, default=40)
+    ap.add_argument(
+        "--stages", action="store_true", help="wall µs per request of each stage, in place"
+    )
     args = ap.parse_args()
     data = load_or_build(args.data, args.points, args.days)
     features = json.loads((data.bundle / "manifest.json").read_text())["preprocessing"]["features"]
@@ -131,9 +200,15 @@ def main() -> None:
 
         app = create_app()
     prof = cProfile.Profile() if args.profile else None
+    stages = _time_stages() if args.stages else None
     import uvloop
 
     uvloop.run(run(app, bodies, args.requests, args.concurrency, args.repeat, prof))
+    if stages is not None:
+        requests, calls = stages.pop("requests"), stages.pop("last_calls")
+        for label, seconds in stages.items():
+            print(f"{label:60s} {1e6 * seconds / requests:7.1f} µs a request")
+        _hot_models(calls)
     if prof:
         pstats.Stats(prof, stream=sys.stdout).sort_stats(
             os.environ.get("SORT", "tottime")
