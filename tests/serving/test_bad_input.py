@@ -233,3 +233,6 @@ def test_unknown_routes_and_methods_get_problem_details(client):
     response = client.get("/score")
     assert response.status_code == 405 and response.headers["allow"].startswith("POST")
     assert response.json()["type"].endswith(":method-not-allowed")
+    assert "(allowed: POST, OPTIONS)" in client.put("/score").json()["detail"]
+    options = client.options("/score")  # as on every other route
+    assert options.status_code == 204 and options.headers["allow"] == "POST, OPTIONS"
