@@ -29,9 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def local_project(project: dict[str, Any], pool: str, root: Path, paused: bool) -> dict[str, Any]:
     """``prefect.yaml``'s content turned into the local variant (pure)."""
     out = {k: v for k, v in project.items() if k not in ("build", "push", "pull", "definitions")}
-    out["pull"] = [
-        {"prefect.deployments.steps.set_working_directory": {"directory": str(root)}}
-    ]
+    out["pull"] = [{"prefect.deployments.steps.set_working_directory": {"directory": str(root)}}]
     deployments = []
     for deployment in project.get("deployments") or []:
         d = dict(deployment)
