@@ -112,7 +112,8 @@ LEFT_OUT = [
     ".env", ".env.production", "certs/client.pem",
     "infra-outputs.json", "work-pool.json", "info.json", "score.json", "report.html",
     "tests/unit/test_x.py", "benchmarks/serve.py", "docs/deployment.md", "infra/main.bicep",
-    "Makefile",
+    "Makefile", "row.json", "onnxruntime_profile__2026-12-07.json", "notes.txt",
+    "inference/.env", "tasks/secrets/client.key",
 ]  # fmt: skip
 
 
