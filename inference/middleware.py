@@ -14,6 +14,9 @@ from inference.logs import REQUEST_ID, AccessRecord
 from inference.metrics import ServiceMetrics
 
 HEADER = b"x-request-id"
+CLIENT_CLOSED = 499
+"""Status logged and counted for a request whose client disconnected before the answer (nginx's
+convention; nothing is sent)."""
 _VALID_ID = re.compile(rb"^[A-Za-z0-9._:@/+=-]{1,128}$")
 access = logging.getLogger("inference.access")
 
@@ -39,18 +42,20 @@ class RequestContext:
         )
         token = REQUEST_ID.set(rid)
         header = (HEADER, rid.encode())
-        status = 500
+        status, answered = 500, False  # 500: an error that escaped every handler
         started = time.perf_counter()
 
         async def send_with_id(message: Any) -> None:
-            nonlocal status
+            nonlocal status, answered
             if message["type"] == "http.response.start":
-                status = message["status"]
+                status, answered = message["status"], True
                 message = {**message, "headers": [*message.get("headers", ()), header]}
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
+            if not answered:
+                status = CLIENT_CLOSED  # returned without answering: the client went away first
         finally:
             seconds = time.perf_counter() - started
             route = scope.get("path_template") or "unmatched"

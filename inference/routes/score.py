@@ -32,7 +32,8 @@ INLINE_BODY_BYTES = 256 * 1024
 _CONTENT_TYPE = b"content-type"
 _CONTENT_LENGTH = b"content-length"
 _ARROW = arrow.MEDIA_TYPE.encode()
-_ALLOW = (b"allow", b"POST, OPTIONS")
+_ALLOWED = "POST, OPTIONS"  # Litestar's wording on its own routes: in a 405 ...
+_OPTIONS = (b"allow", b"OPTIONS, POST")  # ... and in the answer to OPTIONS
 
 
 @asgi("/score", copy_scope=False)
@@ -40,10 +41,10 @@ async def score(scope: Scope, receive: Receive, send: Send) -> None:
     """Score rows with every model of the loaded bundle; see docs/serving.md."""
     if scope["method"] != "POST":
         if scope["method"] == "OPTIONS":  # as Litestar answers it on the other routes
-            await send({"type": "http.response.start", "status": 204, "headers": [_ALLOW]})
+            await send({"type": "http.response.start", "status": 204, "headers": [_OPTIONS]})
             await send({"type": "http.response.body", "body": b""})
             return
-        raise MethodNotAllowedException(headers={"allow": _ALLOW[1].decode()})
+        raise MethodNotAllowedException(headers={"allow": _ALLOWED})
     app_state = scope["litestar_app"].state
     state: ServiceState = app_state.service
     snap = state.current()  # this request's bundle, whatever reloads happen meanwhile

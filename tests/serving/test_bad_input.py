@@ -235,4 +235,4 @@ def test_unknown_routes_and_methods_get_problem_details(client):
     assert response.json()["type"].endswith(":method-not-allowed")
     assert "(allowed: POST, OPTIONS)" in client.put("/score").json()["detail"]
     options = client.options("/score")  # as on every other route
-    assert options.status_code == 204 and options.headers["allow"] == "POST, OPTIONS"
+    assert options.status_code == 204 and options.headers["allow"] == "OPTIONS, POST"

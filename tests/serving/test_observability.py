@@ -108,3 +108,34 @@ def test_metrics_count_requests_rows_errors_and_name_the_bundle(
         in text
     )
     assert f'ercot_dart_bundle_info{{bundle_id="{bundle_id}"' in text
+
+
+def test_a_client_gone_before_its_answer_is_logged_and_counted_as_499(client, logs):
+    """The body never arrives whole: nothing is sent, no error is logged, the access line and
+    the metrics say 499 (client closed request)."""
+    sent: list[Any] = []
+    messages = iter([{"type": "http.request", "body": b'{"rows": [', "more_body": True},
+                     {"type": "http.disconnect"}])  # fmt: skip
+
+    async def receive() -> Any:
+        return next(messages)
+
+    async def send(message: Any) -> None:
+        sent.append(message)
+
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+        "scheme": "http", "path": "/score", "raw_path": b"/score", "root_path": "",
+        "query_string": b"", "client": ("127.0.0.1", 1), "server": ("test", 80),
+        "headers": [(b"content-type", b"application/json"), (b"x-request-id", b"gone-1")],
+    }  # fmt: skip
+    client.blocking_portal.call(client.app, scope, receive, send)
+    assert sent == []
+    lines = _logs(logs)
+    access = [x for x in lines if x["request_id"] == "gone-1"]
+    assert [(x["logger"], x["status"], x["route"]) for x in access] == [
+        ("inference.access", 499, "/score")
+    ]
+    assert not [x for x in lines if x["level"] == "ERROR"]
+    text = client.get("/metrics").text
+    assert 'ercot_dart_http_requests_total{method="POST",route="/score",status="499"} 1.0' in text
