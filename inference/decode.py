@@ -49,12 +49,12 @@ def variant(base: type[Struct], name: str, types: dict[str, Any]) -> type[Struct
             fields.append((f.name, typ, msgspec.field(default_factory=f.default_factory)))
         else:
             fields.append((f.name, typ, f.default))
-    return msgspec.defstruct(name, fields, kw_only=True, forbid_unknown_fields=True)
+    return msgspec.defstruct(name, fields, kw_only=True, forbid_unknown_fields=True, gc=False)
 
 
 def _features(name: str, features: list[str], value: Any) -> type[Struct]:
     return msgspec.defstruct(
-        name, [(f, value) for f in features], kw_only=True, forbid_unknown_fields=True
+        name, [(f, value) for f in features], kw_only=True, forbid_unknown_fields=True, gc=False
     )
 
 

@@ -4,6 +4,11 @@ from these, and ``/score`` decodes requests with per-bundle variants of them
 
 Units: predictions, P10 and P90 in $/MWh; times are UTC interval starts, or ERCOT's local
 delivery date + hour ending (1..24) + DST flag (``Y`` only for the repeated fall-back hour).
+
+The request and answer bodies are ``gc=False`` Structs (and so are the per-bundle variants):
+they hold decoded values and lists, never a reference cycle, so the garbage collector need
+not track them. A 24,000-row JSON answer is ~120,000 of them; untracked, building it takes
+0.18 s instead of 0.26 s.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ class DstFlag(StrEnum):
     Y = "Y"
 
 
-class FeatureRow(Struct, kw_only=True, forbid_unknown_fields=True):
+class FeatureRow(Struct, kw_only=True, gc=False, forbid_unknown_fields=True):
     """One (settlement point, delivery hour) with its feature values, named as in the store.
 
     Give the hour as ``interval_start_utc`` (timezone-aware, on the hour), or as
@@ -45,7 +50,7 @@ class FeatureRow(Struct, kw_only=True, forbid_unknown_fields=True):
     issue_time_utc: datetime | None = None
 
 
-class RowColumns(Struct, kw_only=True, forbid_unknown_fields=True):
+class RowColumns(Struct, kw_only=True, gc=False, forbid_unknown_fields=True):
     """Rows as columns (for batches): each field of :class:`FeatureRow` as a list with one
     value per row, all lists the same length; ``features`` maps each feature to its list.
     A null in a time column means the row does not give that field.
@@ -60,7 +65,7 @@ class RowColumns(Struct, kw_only=True, forbid_unknown_fields=True):
     issue_time_utc: list[datetime | None] | None = None
 
 
-class ScoreRequest(Struct, kw_only=True, forbid_unknown_fields=True):
+class ScoreRequest(Struct, kw_only=True, gc=False, forbid_unknown_fields=True):
     """Rows to score and, optionally, earlier hours for the LSTM's window; each a list of rows
     or the same rows as columns (:class:`RowColumns`, answered in columns).
 
@@ -72,7 +77,7 @@ class ScoreRequest(Struct, kw_only=True, forbid_unknown_fields=True):
     history: list[FeatureRow] | RowColumns = []
 
 
-class Band(Struct, kw_only=True, omit_defaults=True):
+class Band(Struct, kw_only=True, gc=False, omit_defaults=True):
     """A prediction and its P10–P90 band ($/MWh); null with a ``note`` when not made."""
 
     prediction: float | None
@@ -81,7 +86,7 @@ class Band(Struct, kw_only=True, omit_defaults=True):
     note: str | None = None
 
 
-class RowPrediction(Struct, kw_only=True, omit_defaults=True):
+class RowPrediction(Struct, kw_only=True, gc=False, omit_defaults=True):
     """Predictions of one scored row, in the request's order."""
 
     settlement_point: str
@@ -96,7 +101,7 @@ class RowPrediction(Struct, kw_only=True, omit_defaults=True):
     issue_time_utc: datetime | None = None
 
 
-class ScoreResponse(Struct, kw_only=True):
+class ScoreResponse(Struct, kw_only=True, gc=False):
     """The bundle that scored the request and one prediction per row."""
 
     bundle_id: str
@@ -104,7 +109,7 @@ class ScoreResponse(Struct, kw_only=True):
     predictions: list[RowPrediction]
 
 
-class BandColumns(Struct, kw_only=True, omit_defaults=True):
+class BandColumns(Struct, kw_only=True, gc=False, omit_defaults=True):
     """:class:`Band` of every row, as lists ($/MWh)."""
 
     prediction: list[float | None]
@@ -113,7 +118,7 @@ class BandColumns(Struct, kw_only=True, omit_defaults=True):
     note: list[str | None] | None = None
 
 
-class PredictionColumns(Struct, kw_only=True, omit_defaults=True):
+class PredictionColumns(Struct, kw_only=True, gc=False, omit_defaults=True):
     """:class:`RowPrediction` of every row, as lists in the request's row order."""
 
     settlement_point: list[str]
@@ -127,7 +132,7 @@ class PredictionColumns(Struct, kw_only=True, omit_defaults=True):
     issue_time_utc: list[datetime | None] | None = None
 
 
-class ColumnarScoreResponse(Struct, kw_only=True):
+class ColumnarScoreResponse(Struct, kw_only=True, gc=False):
     """The answer to rows sent as columns."""
 
     bundle_id: str
