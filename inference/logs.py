@@ -36,7 +36,7 @@ class JsonFormatter(logging.Formatter):
             "request_id": REQUEST_ID.get(),
         }
         if type(record) is AccessRecord:  # its extra fields are known: no scan of the record
-            entry.update(record.fields)
+            entry.update(record._fields)
             return _encode(entry).decode()
         for key, value in record.__dict__.items():
             if key not in _STANDARD and key not in _DROPPED and not key.startswith("_"):
@@ -60,7 +60,7 @@ class AccessRecord(logging.LogRecord):
     def __init__(self, name: str, message: str, fields: dict[str, object]) -> None:
         self.__dict__.update(_RECORD)  # every attribute formatters read, in one C call
         self.__dict__.update(fields)  # as attributes too, for other formatters
-        self.fields = fields
+        self._fields = fields  # underscore: not an extra field of its own in the slow path
         self.name, self.msg = name, message
         self.created = time.time()
         self.msecs = (self.created - int(self.created)) * 1000
