@@ -1,12 +1,20 @@
 """Structured logs: one JSON object per line on stderr, each with the request id of the request
-it belongs to (null outside requests)."""
+it belongs to (null outside requests).
+
+Lines logged on the event loop are written together at the end of the loop's turn: one system
+call for a micro-batch's access lines instead of one a line, which under load cost about as
+much as formatting them. Lines from other threads are written at once (after any the loop has
+buffered, so the order holds); a process killed outright loses at most the current turn's.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 import time
 from contextvars import ContextVar
+from typing import TextIO
 
 import msgspec
 
@@ -66,9 +74,45 @@ class AccessRecord(logging.LogRecord):
         self.msecs = (self.created - int(self.created)) * 1000
 
 
+class TurnHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """A stream handler that writes the lines logged in one turn of an event loop together,
+    when the turn ends; lines logged outside an event loop at once."""
+
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__(stream)
+        self._lines: list[str] = []
+        self._scheduled = False
+
+    def emit(self, record: logging.LogRecord) -> None:  # called with the handler's lock held
+        try:
+            self._lines.append(self.format(record) + self.terminator)
+        except Exception:
+            self.handleError(record)
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # not on an event loop: now, after what the loop has buffered
+            self.flush()
+            return
+        if not self._scheduled:
+            self._scheduled = True
+            loop.call_soon(self.flush)
+
+    def flush(self) -> None:
+        with self.lock:  # type: ignore[union-attr]
+            self._scheduled = False
+            if self._lines:
+                lines, self._lines = self._lines, []
+                try:
+                    self.stream.write("".join(lines))
+                except Exception:
+                    self.handleError(logging.makeLogRecord({"msg": lines[0]}))
+            super().flush()
+
+
 def configure_logging(level: str = "INFO") -> None:
     """Send the service's, uvicorn's and Litestar's logs through one JSON handler on stderr."""
-    handler = logging.StreamHandler(sys.stderr)
+    handler = TurnHandler(sys.stderr)
     handler.setFormatter(JsonFormatter())
     for name in ("inference", "ercot_dart", "uvicorn", "litestar", "granian"):
         logger = logging.getLogger(name)

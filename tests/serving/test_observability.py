@@ -139,3 +139,83 @@ def test_a_client_gone_before_its_answer_is_logged_and_counted_as_499(client, lo
     assert not [x for x in lines if x["level"] == "ERROR"]
     text = client.get("/metrics").text
     assert 'ercot_dart_http_requests_total{method="POST",route="/score",status="499"} 1.0' in text
+
+
+class _Writes(io.StringIO):
+    """A stream that counts its writes (one per system call, for a real file)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writes = 0
+
+    def write(self, text: str) -> int:
+        self.writes += 1
+        return super().write(text)
+
+
+def test_lines_of_one_event_loop_turn_are_written_together_and_others_at_once():
+    import asyncio
+
+    from inference.logs import TurnHandler
+
+    stream = _Writes()
+    handler = TurnHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    log = logging.getLogger("tests.turn")
+    log.addHandler(handler)
+    log.propagate = False
+    log.setLevel(logging.INFO)
+    seen_in_turn: list[str] = []
+
+    async def main() -> None:
+        for i in range(8):
+            log.info("in the loop %d", i)
+        seen_in_turn.append(stream.getvalue())  # nothing written before the turn ends
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        assert stream.writes == 1  # the eight lines in one write
+        log.info("buffered")
+        await asyncio.to_thread(log.info, "from a worker thread")  # at once, after "buffered"
+
+    try:
+        asyncio.run(main())
+        log.info("outside any loop")
+    finally:
+        log.removeHandler(handler)
+    assert seen_in_turn == [""]
+    messages = [json.loads(line)["message"] for line in stream.getvalue().splitlines()]
+    assert messages == [
+        *(f"in the loop {i}" for i in range(8)),
+        "buffered",
+        "from a worker thread",
+        "outside any loop",
+    ]
+    assert stream.writes == 3
+
+
+def test_a_line_still_buffered_is_written_at_shutdown():
+    import asyncio
+
+    from inference.logs import TurnHandler
+
+    stream = _Writes()
+    handler = TurnHandler(stream)
+    log = logging.getLogger("tests.turn.shutdown")
+    log.addHandler(handler)
+    log.propagate = False
+
+    loop = asyncio.new_event_loop()
+
+    def last() -> None:
+        log.warning("last words")
+        loop.stop()  # the loop ends with this turn: the write it scheduled never runs
+
+    try:
+        loop.call_soon(last)
+        loop.run_forever()
+        loop.close()
+        assert stream.getvalue() == ""
+        logging.shutdown([lambda: handler])  # as at interpreter exit
+    finally:
+        log.removeHandler(handler)
+    assert stream.getvalue() == "last words\n"
