@@ -81,7 +81,7 @@ class TurnHandler(logging.StreamHandler):  # type: ignore[type-arg]
     def __init__(self, stream: TextIO) -> None:
         super().__init__(stream)
         self._lines: list[str] = []
-        self._scheduled = False
+        self._flushing_loop: asyncio.AbstractEventLoop | None = None  # has a flush scheduled
 
     def emit(self, record: logging.LogRecord) -> None:  # called with the handler's lock held
         try:
@@ -94,13 +94,13 @@ class TurnHandler(logging.StreamHandler):  # type: ignore[type-arg]
         except RuntimeError:  # not on an event loop: now, after what the loop has buffered
             self.flush()
             return
-        if not self._scheduled:
-            self._scheduled = True
+        if self._flushing_loop is not loop:  # (another loop's flush may never run: stopped)
+            self._flushing_loop = loop
             loop.call_soon(self.flush)
 
     def flush(self) -> None:
         with self.lock:  # type: ignore[union-attr]
-            self._scheduled = False
+            self._flushing_loop = None
             if self._lines:
                 lines, self._lines = self._lines, []
                 try:

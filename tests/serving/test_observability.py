@@ -193,9 +193,23 @@ def test_lines_of_one_event_loop_turn_are_written_together_and_others_at_once():
     assert stream.writes == 3
 
 
-def test_a_line_still_buffered_is_written_at_shutdown():
+def _stopped_loop_with_a_line(log: logging.Logger) -> None:
+    """A loop that logs in its last turn: the write it schedules never runs."""
     import asyncio
 
+    loop = asyncio.new_event_loop()
+
+    def last() -> None:
+        log.warning("last words")
+        loop.stop()  # the loop ends with this turn
+
+    loop.call_soon(last)
+    loop.run_forever()
+    loop.close()
+
+
+@pytest.fixture
+def turn_log() -> Iterator[tuple[logging.Logger, _Writes, logging.Handler]]:
     from inference.logs import TurnHandler
 
     stream = _Writes()
@@ -203,19 +217,28 @@ def test_a_line_still_buffered_is_written_at_shutdown():
     log = logging.getLogger("tests.turn.shutdown")
     log.addHandler(handler)
     log.propagate = False
+    yield log, stream, handler
+    log.removeHandler(handler)
 
-    loop = asyncio.new_event_loop()
 
-    def last() -> None:
-        log.warning("last words")
-        loop.stop()  # the loop ends with this turn: the write it scheduled never runs
-
-    try:
-        loop.call_soon(last)
-        loop.run_forever()
-        loop.close()
-        assert stream.getvalue() == ""
-        logging.shutdown([lambda: handler])  # as at interpreter exit
-    finally:
-        log.removeHandler(handler)
+def test_a_line_still_buffered_is_written_at_shutdown(turn_log):
+    log, stream, handler = turn_log
+    _stopped_loop_with_a_line(log)
+    assert stream.getvalue() == ""
+    logging.shutdown([lambda: handler])  # as at interpreter exit
     assert stream.getvalue() == "last words\n"
+
+
+def test_a_write_left_on_a_closed_loop_does_not_hold_back_the_next_loops(turn_log):
+    import asyncio
+
+    log, stream, _ = turn_log
+    _stopped_loop_with_a_line(log)
+
+    async def next_loop() -> None:
+        log.warning("on another loop")
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        assert stream.getvalue() == "last words\non another loop\n"
+
+    asyncio.run(next_loop())
