@@ -1,10 +1,12 @@
 """Structured logs: one JSON object per line on stderr, each with the request id of the request
 it belongs to (null outside requests).
 
-Lines logged on the event loop are written together at the end of the loop's turn: one system
-call for a micro-batch's access lines instead of one a line, which under load cost about as
-much as formatting them. Lines from other threads are written at once (after any the loop has
-buffered, so the order holds); a process killed outright loses at most the current turn's.
+Access lines (one a request) logged on the event loop are written together when the loop's
+turn ends: one system call for a micro-batch's access lines instead of one a line, which under
+load cost about as much as formatting them. Every other line is written at once, after the
+access lines buffered before it (so the order holds): a line logged just before the process
+ends (uvicorn re-raises SIGTERM after its shutdown, and no exit handler runs) is not lost. A
+process killed outright loses at most the access lines of its last turn.
 """
 
 from __future__ import annotations
@@ -75,8 +77,8 @@ class AccessRecord(logging.LogRecord):
 
 
 class TurnHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """A stream handler that writes the lines logged in one turn of an event loop together,
-    when the turn ends; lines logged outside an event loop at once."""
+    """A stream handler that writes the access lines logged in one turn of an event loop
+    together, when the turn ends; any other line at once (with the access lines before it)."""
 
     def __init__(self, stream: TextIO) -> None:
         super().__init__(stream)
@@ -89,9 +91,12 @@ class TurnHandler(logging.StreamHandler):  # type: ignore[type-arg]
         except Exception:
             self.handleError(record)
             return
+        if type(record) is not AccessRecord:
+            self.flush()
+            return
         try:
             loop = asyncio.get_running_loop()
-        except RuntimeError:  # not on an event loop: now, after what the loop has buffered
+        except RuntimeError:  # not on an event loop
             self.flush()
             return
         if self._flushing_loop is not loop:  # (another loop's flush may never run: stopped)

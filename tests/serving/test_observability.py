@@ -17,8 +17,10 @@ from inference.logs import JsonFormatter
 from tests.serving.conftest import (
     SCORED_FROM,
     bundle_features,
+    env_of,
     row_json,
     serve_settings,
+    start_server,
     wait_ready,
 )
 
@@ -153,54 +155,67 @@ class _Writes(io.StringIO):
         return super().write(text)
 
 
-def test_lines_of_one_event_loop_turn_are_written_together_and_others_at_once():
-    import asyncio
-
+@pytest.fixture
+def turn_log() -> Iterator[tuple[logging.Logger, _Writes, logging.Handler]]:
+    """A logger writing through the service's handler to a stream that counts writes."""
     from inference.logs import TurnHandler
 
     stream = _Writes()
     handler = TurnHandler(stream)
-    handler.setFormatter(JsonFormatter())
     log = logging.getLogger("tests.turn")
     log.addHandler(handler)
     log.propagate = False
     log.setLevel(logging.INFO)
+    yield log, stream, handler
+    log.removeHandler(handler)
+
+
+def _access(log: logging.Logger, message: str) -> None:
+    """An access line, as the request-context layer logs one."""
+    from inference.logs import AccessRecord
+
+    log.handle(AccessRecord(log.name, message, {"status": 200}))
+
+
+def _messages(stream: io.StringIO) -> list[str]:
+    return [line.split(" ", 1)[0] for line in stream.getvalue().splitlines()]
+
+
+def test_access_lines_of_one_event_loop_turn_are_written_together_others_at_once(turn_log):
+    import asyncio
+
+    log, stream, _ = turn_log
     seen_in_turn: list[str] = []
 
     async def main() -> None:
         for i in range(8):
-            log.info("in the loop %d", i)
+            _access(log, f"access-{i}")
         seen_in_turn.append(stream.getvalue())  # nothing written before the turn ends
         await asyncio.sleep(0)
         await asyncio.sleep(0)
         assert stream.writes == 1  # the eight lines in one write
-        log.info("buffered")
-        await asyncio.to_thread(log.info, "from a worker thread")  # at once, after "buffered"
+        _access(log, "access-8")
+        log.warning("other")  # at once, after the access line before it
+        _access(log, "access-9")
+        await asyncio.to_thread(log.info, "thread")  # at once, after access-9
 
-    try:
-        asyncio.run(main())
-        log.info("outside any loop")
-    finally:
-        log.removeHandler(handler)
+    asyncio.run(main())
+    _access(log, "outside-loop")  # at once
     assert seen_in_turn == [""]
-    messages = [json.loads(line)["message"] for line in stream.getvalue().splitlines()]
-    assert messages == [
-        *(f"in the loop {i}" for i in range(8)),
-        "buffered",
-        "from a worker thread",
-        "outside any loop",
-    ]
-    assert stream.writes == 3
+    assert _messages(stream) == [
+        *(f"access-{i}" for i in range(9)), "other", "access-9", "thread", "outside-loop"
+    ]  # fmt: skip
+    assert stream.writes == 4  # 8 lines; access-8 + other; access-9 + thread; outside-loop
 
 
 def _stopped_loop_with_a_line(log: logging.Logger) -> None:
-    """A loop that logs in its last turn: the write it schedules never runs."""
+    """A loop that logs an access line in its last turn: the write it schedules never runs."""
     import asyncio
 
     loop = asyncio.new_event_loop()
 
     def last() -> None:
-        log.warning("last words")
+        _access(log, "last-words")
         loop.stop()  # the loop ends with this turn
 
     loop.call_soon(last)
@@ -208,25 +223,12 @@ def _stopped_loop_with_a_line(log: logging.Logger) -> None:
     loop.close()
 
 
-@pytest.fixture
-def turn_log() -> Iterator[tuple[logging.Logger, _Writes, logging.Handler]]:
-    from inference.logs import TurnHandler
-
-    stream = _Writes()
-    handler = TurnHandler(stream)
-    log = logging.getLogger("tests.turn.shutdown")
-    log.addHandler(handler)
-    log.propagate = False
-    yield log, stream, handler
-    log.removeHandler(handler)
-
-
-def test_a_line_still_buffered_is_written_at_shutdown(turn_log):
+def test_an_access_line_still_buffered_is_written_at_shutdown(turn_log):
     log, stream, handler = turn_log
     _stopped_loop_with_a_line(log)
     assert stream.getvalue() == ""
     logging.shutdown([lambda: handler])  # as at interpreter exit
-    assert stream.getvalue() == "last words\n"
+    assert _messages(stream) == ["last-words"]
 
 
 def test_a_write_left_on_a_closed_loop_does_not_hold_back_the_next_loops(turn_log):
@@ -236,9 +238,26 @@ def test_a_write_left_on_a_closed_loop_does_not_hold_back_the_next_loops(turn_lo
     _stopped_loop_with_a_line(log)
 
     async def next_loop() -> None:
-        log.warning("on another loop")
+        _access(log, "on-another-loop")
         await asyncio.sleep(0)
         await asyncio.sleep(0)
-        assert stream.getvalue() == "last words\non another loop\n"
+        assert _messages(stream) == ["last-words", "on-another-loop"]
 
     asyncio.run(next_loop())
+
+
+def test_a_stopped_server_logs_its_last_lines_and_every_access_line(registry, tmp_path):
+    """uvicorn re-raises SIGTERM once shut down, so no exit handler runs: the lines of its
+    last turn must not wait for one."""
+    log = tmp_path / "server.log"
+    server = start_server(env_of(serve_settings(registry, tmp_path)), log)
+    live = next(server)
+    with live.client() as client:
+        for i in range(5):
+            assert client.get("/health", headers={"X-Request-ID": f"last-{i}"}).status_code == 200
+    live.process.terminate()
+    live.process.wait(timeout=30)
+    server.close()
+    lines = [json.loads(line) for line in log.read_text().splitlines() if line.startswith("{")]
+    assert {f"last-{i}" for i in range(5)} <= {x["request_id"] for x in lines}
+    assert lines[-1]["message"].startswith("Finished server process")
