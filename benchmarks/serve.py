@@ -1,6 +1,6 @@
 """Benchmark of the scoring service (issue 5), on loopback, bounded in time and requests.
 
-    .venv/bin/python benchmarks/serve.py [--points 1000] [--seconds 10] [--rounds 2] [--write]
+    .venv/bin/python benchmarks/serve.py [--points 1000] [--seconds 10] [--rounds 2] [--soak 120] [--write]
 
 In one run, with the same load (the same single-row POST /score bodies, 8 connections, one
 server worker each, uvicorn + uvloop + httptools for all four):
@@ -16,7 +16,7 @@ server worker each, uvicorn + uvloop + httptools for all four):
 Then one request of 1,000 points × 24 hours through all three models, in each form the service
 takes (an Arrow stream, the fastest; JSON columns; JSON rows, the reference's only form), with
 the wall time seen by the client and the server's CPU time; memory (RSS) and the time from
-process start to ready. The service runs with ``ERCOT_DART_SERVE_THREADS=2`` (large batches on
+process start to ready; with ``--soak``, the service's memory under sustained load. The service runs with ``ERCOT_DART_SERVE_THREADS=2`` (large batches on
 two onnxruntime threads). The load generator is wrk when installed (Debian package ``wrk``),
 else an asyncio httpx client in its own process. ``--write`` puts the results in
 benchmarks/RESULTS.md under '## Scoring service (issue 5)' (other sections untouched).
@@ -53,6 +53,7 @@ TARGETS = {
     "floor": "benchmarks.models_floor:create_app",
     "reference": "benchmarks.reference_fastapi:create_app",
 }
+SOAK_SLICES = 6
 
 
 def _port() -> int:
@@ -102,6 +103,18 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def soak(url: str, pid: int, bodies: Path, seconds: float, connections: int) -> dict[str, Any]:
+    """The service under the single-row load for ``seconds``, in :data:`SOAK_SLICES` phases:
+    its RSS (MiB) before and after each phase, the requests served and the errors."""
+    rss, requests, errors = [rss_mib(pid)], 0, 0
+    for _ in range(SOAK_SLICES):
+        result = run_load(url, bodies, seconds / SOAK_SLICES, connections, 10**9)
+        requests += result["requests"]
+        errors += result["errors"] + result["non_2xx"]
+        rss.append(rss_mib(pid))
+    return {"seconds": seconds, "requests": requests, "errors": errors, "rss_mib": rss}
+
+
 def batch_runs(url: str, batch: BatchBody, runs: int, pid: int) -> dict[str, Any]:
     """The batch sent ``runs`` times: client wall and server CPU seconds of each, its answer."""
     times, cpu, answer = [], [], b""
@@ -137,6 +150,10 @@ def main() -> None:
     ap.add_argument("--batch-runs", type=int, default=5, help="runs of the batch in each form")
     ap.add_argument("--write", action="store_true", help="update benchmarks/RESULTS.md")
     ap.add_argument("--keep", type=Path, help="build the data here once and reuse it (not deleted)")
+    ap.add_argument(
+        "--soak", type=float, default=0, help="then load the service this many seconds more, "
+        "reading its RSS six times (memory under sustained load)",
+    )  # fmt: skip
     args = ap.parse_args()
     root = args.keep or Path(tempfile.mkdtemp(prefix="ercot-dart-serve-bench-"))
     procs: dict[str, subprocess.Popen[bytes]] = {}
@@ -180,6 +197,12 @@ def main() -> None:
                 )
                 loads[name].append(result)
                 print(f"{name}: {result}", flush=True)
+        soaked = None
+        if args.soak:
+            soaked = soak(
+                urls["service"], procs["service"].pid, body_file, args.soak, args.connections
+            )
+            print(f"soak: {soaked}", flush=True)
         service_batches = [
             batch_runs(urls["service"], form, args.batch_runs, procs["service"].pid)
             for form in forms
@@ -216,6 +239,7 @@ def main() -> None:
             "load_generator": "wrk" if shutil.which("wrk") else "httpx (asyncio, separate process)",
             "seconds": args.seconds,
             "connections": args.connections,
+            "soak": soaked,
         }
         print(json.dumps(results, indent=2, default=str))
         if args.write:

@@ -44,7 +44,7 @@ def section(r: dict[str, Any]) -> str:
         "",
         f"    .venv/bin/python {r['command']}",
         "",
-        "| target | throughput | p50 | p99 | errors | RSS after load | start → ready |",
+        "| target | throughput | p50 | p99 | errors | RSS at the end | start → ready |",
         "|---|---|---|---|---|---|---|",
     ]
     for name in ("service", "bare", "floor", "reference"):
@@ -113,6 +113,15 @@ def section(r: dict[str, Any]) -> str:
             f"ceiling allows {1e6 / (0.4 * rps['bare']):.0f} µs a request: "
             f"{1e6 / (0.4 * rps['bare']) - 1e6 / rps['floor']:.0f} µs over the floor for all the "
             "service does around the models.",
+        ]
+    if r.get("soak"):
+        soaked, step = r["soak"], r["soak"]["seconds"] / (len(r["soak"]["rss_mib"]) - 1)
+        lines += [
+            "",
+            f"Memory under sustained load (`--soak {soaked['seconds']:.0f}`, after the rounds "
+            f"above): {soaked['requests']:,} more single-row requests in {soaked['seconds']:.0f} s, "
+            f"{soaked['errors']} errors; the service's RSS was "
+            f"{', '.join(f'{x:,.0f}' for x in soaked['rss_mib'])} MiB, read every {step:.0f} s.",
         ]
     lines += [
         "",
