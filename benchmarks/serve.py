@@ -1,6 +1,6 @@
 """Benchmark of the scoring service (issue 5), on loopback, bounded in time and requests.
 
-    .venv/bin/python benchmarks/serve.py [--points 1000] [--seconds 10] [--rounds 2] [--soak 120] [--write]
+    .venv/bin/python benchmarks/serve.py [--seconds 10] [--rounds 2] [--soak 120] [--write]
 
 In one run, with the same load (the same single-row POST /score bodies, 8 connections, one
 server worker each, uvicorn + uvloop + httptools for all four):
@@ -16,8 +16,8 @@ server worker each, uvicorn + uvloop + httptools for all four):
 Then one request of 1,000 points × 24 hours through all three models, in each form the service
 takes (an Arrow stream, the fastest; JSON columns; JSON rows, the reference's only form), with
 the wall time seen by the client and the server's CPU time; memory (RSS) and the time from
-process start to ready; with ``--soak``, the service's memory under sustained load. The service runs with ``ERCOT_DART_SERVE_THREADS=2`` (large batches on
-two onnxruntime threads). The load generator is wrk when installed (Debian package ``wrk``),
+process start to ready; with ``--soak``, the service's memory under sustained load. The service
+runs with ``ERCOT_DART_SERVE_THREADS=2`` (large batches on two onnxruntime threads). The load generator is wrk when installed (Debian package ``wrk``),
 else an asyncio httpx client in its own process. ``--write`` puts the results in
 benchmarks/RESULTS.md under '## Scoring service (issue 5)' (other sections untouched).
 """

@@ -21,6 +21,7 @@ import pstats
 import sys
 import time
 from collections import deque
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -81,7 +82,7 @@ async def run(
     concurrency: int,
     repeat: int,
     prof: Any,
-    stages: dict[str, Any] | None = None,
+    stages: StageTimes | None = None,
 ) -> None:
     await lifespan(app)
     while (await call(app, "GET", "/ready"))[0] != 200:
@@ -90,7 +91,7 @@ async def run(
         status, answer = await call(app, "POST", "/score", body, b"application/json")
         assert status == 200, answer[:500]
     if stages is not None:  # count from here, as the CPU windows do
-        stages.update({k: 0.0 if k in STAGES else v for k, v in stages.items()}, requests=0)
+        stages.reset()
     if prof:
         prof.enable()
     windows = []  # CPU µs a request in each window of ``requests`` requests
@@ -125,32 +126,41 @@ STAGES = {
 }
 
 
-def _time_stages() -> dict[str, float]:
+@dataclass
+class StageTimes:
+    """Seconds spent in each stage, requests decoded, each model's last calls (its arguments)
+    and the model call without the timer."""
+
+    untimed_run: Any
+    seconds: dict[str, float] = field(default_factory=lambda: dict.fromkeys(STAGES, 0.0))
+    requests: int = 0
+    calls: dict[str, deque[tuple[Any, ...]]] = field(default_factory=dict)
+
+    def reset(self) -> None:
+        self.seconds, self.requests = dict.fromkeys(STAGES, 0.0), 0
+
+
+def _time_stages() -> StageTimes:
     """Wrap each stage with a timer, in the running service (caches as they are between
-    requests, unlike a loop over one stage): seconds spent in each, and the request count."""
+    requests, unlike a loop over one stage)."""
     import importlib
 
+    from inference import scoring
     from inference.metrics import ServiceMetrics
 
-    spent: dict[str, Any] = dict.fromkeys(STAGES, 0.0)
-    last_calls: dict[str, deque[tuple[Any, ...]]] = {}
-    spent["last_calls"] = last_calls
-    spent["requests"] = 0
-    from inference import scoring
-
-    spent["untimed_run"] = scoring._run  # the hot loop calls it without the timer
+    times = StageTimes(untimed_run=scoring._run)  # the hot loop calls it without the timer
 
     def timed(label: str, fn: Any) -> Any:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             if fn.__name__ == "_run":
-                last_calls.setdefault(args[1], deque(maxlen=HOT_CALLS)).append(args)
+                times.calls.setdefault(args[1], deque(maxlen=HOT_CALLS)).append(args)
             started = time.perf_counter()
             try:
                 return fn(*args, **kwargs)
             finally:
-                spent[label] += time.perf_counter() - started
+                times.seconds[label] += time.perf_counter() - started
                 if label.startswith("decode"):
-                    spent["requests"] += 1
+                    times.requests += 1
 
         return wrapper
 
@@ -166,7 +176,7 @@ def _time_stages() -> dict[str, float]:
             setattr(cls, name, timed(label, getattr(cls, name)))
         else:
             setattr(module, attr, timed(label, getattr(module, attr)))
-    return spent
+    return times
 
 
 def _hot_models(_run: Any, calls: dict[str, deque[tuple[Any, ...]]], loops: int = 2000) -> None:
@@ -224,11 +234,9 @@ def main() -> None:
 
     uvloop.run(run(app, bodies, args.requests, args.concurrency, args.repeat, prof, stages))
     if stages is not None:
-        requests, calls = stages.pop("requests"), stages.pop("last_calls")
-        untimed_run = stages.pop("untimed_run")
-        for label, seconds in stages.items():
-            print(f"{label:60s} {1e6 * seconds / requests:7.1f} µs a request")
-        _hot_models(untimed_run, calls)
+        for label, seconds in stages.seconds.items():
+            print(f"{label:60s} {1e6 * seconds / stages.requests:7.1f} µs a request")
+        _hot_models(stages.untimed_run, stages.calls)
     if prof:
         pstats.Stats(prof, stream=sys.stdout).sort_stats(
             os.environ.get("SORT", "tottime")

@@ -76,6 +76,13 @@ class AccessRecord(logging.LogRecord):
         self.msecs = (self.created - int(self.created)) * 1000
 
 
+def _running_loop() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+
+
 class TurnHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """A stream handler that writes the access lines logged in one turn of an event loop
     together, when the turn ends; any other line at once (with the access lines before it)."""
@@ -91,15 +98,10 @@ class TurnHandler(logging.StreamHandler):  # type: ignore[type-arg]
         except Exception:
             self.handleError(record)
             return
-        if type(record) is not AccessRecord:
+        loop = _running_loop() if type(record) is AccessRecord else None
+        if loop is None:  # not an access line, or not on an event loop: now
             self.flush()
-            return
-        try:
-            loop = asyncio.get_running_loop()
-        except RuntimeError:  # not on an event loop
-            self.flush()
-            return
-        if self._flushing_loop is not loop:  # (another loop's flush may never run: stopped)
+        elif self._flushing_loop is not loop:  # (another loop's flush may never run: stopped)
             self._flushing_loop = loop
             loop.call_soon(self.flush)
 
