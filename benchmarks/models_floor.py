@@ -3,7 +3,9 @@ three models costs, with nothing else. A Litestar ASGI route (as the service's `
 reads the body, joins the requests that arrive in the same event-loop turns (as the service's
 micro-batches) and runs the bundle's three onnxruntime sessions (opened as the service opens
 them) on that many real feature rows and LSTM windows from the store, then answers the bare
-route's constant. No decoding, windows, bands, answer, log or metrics.
+route's constant. No decoding, windows, bands, answer, log or metrics. ``GET /model-seconds``
+tells each model's time in onnxruntime and rows so far (as the service's
+``ercot_dart_onnx_model_seconds``), to compare the same calls in both.
 
 Each micro-batch takes the next rows of a few thousand, as the service scores different rows
 in each: run on the same rows again and again, the tree ensembles cost a third as much (the
@@ -22,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import os
 from pathlib import Path
+from time import perf_counter
 from typing import Any
 
 import numpy as np
@@ -61,6 +64,7 @@ def create_app() -> Litestar:
     pending: list[asyncio.Future[None]] = []
     waited = [False]
     taken = [0]  # rows used so far: each batch takes the next ones
+    spent = {name: [0.0, 0] for name in bundle.kinds}  # seconds in onnxruntime, rows
 
     def flush() -> None:
         if not waited[0]:  # one more loop turn, as the service's Batcher
@@ -74,7 +78,10 @@ def create_app() -> Litestar:
         at = taken[0] % (len(x) - n + 1)
         taken[0] = at + n
         for name, kind in bundle.kinds.items():
+            started = perf_counter()
             _run(bundle, name, (x if kind == "tabular" else z)[at : at + n])
+            spent[name][0] += perf_counter() - started
+            spent[name][1] += n
         for future in batch:
             future.set_result(None)
 
@@ -97,4 +104,8 @@ def create_app() -> Litestar:
     def ready() -> ASGIResponse:
         return ASGIResponse(body=b"{}", media_type="application/json")
 
-    return Litestar([score, ready], openapi_config=None, logging_config=None)
+    @get("/model-seconds", sync_to_thread=False)
+    def model_seconds() -> dict[str, dict[str, float]]:
+        return {name: {"seconds": s, "rows": rows} for name, (s, rows) in spent.items()}
+
+    return Litestar([score, ready, model_seconds], openapi_config=None, logging_config=None)

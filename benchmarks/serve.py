@@ -115,6 +115,25 @@ def soak(url: str, pid: int, bodies: Path, seconds: float, connections: int) -> 
     return {"seconds": seconds, "requests": requests, "errors": errors, "rss_mib": rss}
 
 
+def model_us_per_row(service_url: str, floor_url: str) -> dict[str, dict[str, float]]:
+    """Each model's time in onnxruntime a row (µs) so far, in the service (its
+    ``ercot_dart_onnx_model_seconds`` over the rows scored) and in the floor."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    sums, rows = {}, 0.0
+    for family in text_string_to_metric_families(httpx.get(f"{service_url}/metrics").text):
+        for sample in family.samples:
+            if sample.name == "ercot_dart_onnx_model_seconds_sum":
+                sums[sample.labels["model"]] = sample.value
+            elif sample.name == "ercot_dart_rows_scored_total":
+                rows = sample.value
+    floor = httpx.get(f"{floor_url}/model-seconds").json()
+    return {
+        "service": {name: 1e6 * s / rows for name, s in sums.items()},
+        "floor": {name: 1e6 * v["seconds"] / v["rows"] for name, v in floor.items()},
+    }
+
+
 def batch_runs(url: str, batch: BatchBody, runs: int, pid: int) -> dict[str, Any]:
     """The batch sent ``runs`` times: client wall and server CPU seconds of each, its answer."""
     times, cpu, answer = [], [], b""
@@ -197,6 +216,8 @@ def main() -> None:
                 )
                 loads[name].append(result)
                 print(f"{name}: {result}", flush=True)
+        in_place = model_us_per_row(urls["service"], urls["floor"])
+        print(f"models in place, µs a row: {in_place}", flush=True)
         soaked = None
         if args.soak:
             soaked = soak(
@@ -234,6 +255,7 @@ def main() -> None:
             "rss_mib": rss,
             "batches": [{k: v for k, v in b.items() if k != "frame"} for b in service_batches],
             "reference_batch_seconds": reference["seconds"][0],
+            "model_us_per_row": in_place,
             "max_abs_diff_vs_reference": diff,
             "load_average": os.getloadavg(),
             "load_generator": "wrk" if shutil.which("wrk") else "httpx (asyncio, separate process)",

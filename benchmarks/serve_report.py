@@ -114,6 +114,18 @@ def section(r: dict[str, Any]) -> str:
             f"{1e6 / (0.4 * rps['bare']) - 1e6 / rps['floor']:.0f} µs over the floor for all the "
             "service does around the models.",
         ]
+    if r.get("model_us_per_row"):
+        us = r["model_us_per_row"]
+        each = ", ".join(
+            f"{name} {us['service'][name]:.1f} / {us['floor'][name]:.1f}" for name in us["floor"]
+        )
+        lines += [
+            "",
+            "Each model's time in onnxruntime a row under this load, service / floor (the "
+            "service's `ercot_dart_onnx_model_seconds` over its rows scored; the floor's own "
+            f"count): {each} µs; the three together {sum(us['service'].values()):.0f} µs a "
+            f"row in the service, {sum(us['floor'].values()):.0f} µs in the floor.",
+        ]
     if r.get("soak"):
         soaked, step = r["soak"], r["soak"]["seconds"] / (len(r["soak"]["rss_mib"]) - 1)
         lines += [

@@ -23,10 +23,15 @@ INLINE_ROWS = 64
 """Requests up to this many rows (history included) are batched on the event loop."""
 
 
-def record(metrics: ServiceMetrics, models: list[str], batch: list[Scored]) -> None:
-    """Rows per onnxruntime call, rows scored, rows a model made no prediction for."""
+def record(
+    metrics: ServiceMetrics, models: list[str], batch: list[Scored], seconds: dict[str, float]
+) -> None:
+    """Rows per onnxruntime call, each model's time in onnxruntime, rows scored, rows a model
+    made no prediction for."""
     rows = sum(len(s.missing) for s in batch)
     metrics.batch_rows.observe(rows)
+    for name, spent in seconds.items():
+        metrics.model_seconds.labels(name).observe(spent)
     metrics.rows.inc(rows)
     have = (
         np.concatenate([s.bands.have for s in batch], axis=1)
@@ -70,8 +75,10 @@ class Batcher:
             futures = [future for _, _, future in items]
             try:
                 stores = [snap.history] if snap.history is not None else []
-                scored = score_requests(snap, [request for _, request, _ in items], stores)
-                record(self.metrics, snap.bundle.models, scored)
+                seconds: dict[str, float] = {}
+                requests = [request for _, request, _ in items]
+                scored = score_requests(snap, requests, stores, seconds)
+                record(self.metrics, snap.bundle.models, scored, seconds)
             except Exception as exc:  # handed to each waiting request, which answers 500
                 for future in futures:
                     if not future.done():

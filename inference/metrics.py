@@ -16,6 +16,9 @@ LATENCY_BUCKETS = (
     0.0005, 0.001, 0.002, 0.003, 0.005, 0.0075, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
 )  # fmt: skip
 BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 256, 1024, 4096, 16384)
+MODEL_BUCKETS = (
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5,
+)  # fmt: skip
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 disable_created_metrics()  # the *_created series double the output and say nothing here
 
@@ -50,6 +53,14 @@ class ServiceMetrics:
             "ercot_dart_onnx_batch_rows",
             "Rows per onnxruntime call (single-row requests arriving together are batched).",
             buckets=BATCH_BUCKETS,
+            registry=r,
+        )
+        self.model_seconds = Histogram(
+            "ercot_dart_onnx_model_seconds",
+            "Time in onnxruntime of one model for one batch of rows (the rows of "
+            "ercot_dart_onnx_batch_rows), by model.",
+            ["model"],
+            buckets=MODEL_BUCKETS,
             registry=r,
         )
         self.errors = Counter(

@@ -41,9 +41,13 @@ def _joined(parts: list[Rows], scopes: np.ndarray) -> tuple[np.ndarray, np.ndarr
 
 
 def score_requests(
-    snap: Snapshot, requests: Sequence[Request], stores: Sequence[HistoryIndex]
+    snap: Snapshot,
+    requests: Sequence[Request],
+    stores: Sequence[HistoryIndex],
+    seconds: dict[str, float] | None = None,
 ) -> list[Scored]:
-    """Each request's predictions, all rows through each model in one call."""
+    """Each request's predictions, all rows through each model in one call; ``seconds`` as in
+    :func:`inference.scoring.predict`."""
     codec, bundle = snap.codec, snap.bundle
     scopes = np.arange(len(requests), dtype="int64") * (len(codec.points) * POINT_STRIDE)
     sizes = [len(r.rows) for r in requests]
@@ -60,7 +64,7 @@ def score_requests(
     scale = (
         values[:, codec.scale_column] if codec.scale_column is not None else np.full(len(x), np.nan)
     )
-    scored = bands(bundle, predict(bundle, x, z, index), scale)
+    scored = bands(bundle, predict(bundle, x, z, index, seconds), scale)
     missing = (index < 0).sum(axis=1)
     if len(requests) == 1:
         return [Scored(requests[0], scored, missing)]

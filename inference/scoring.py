@@ -11,6 +11,7 @@ inference and promotion) and the scoring service (its own fast request decoding)
 from __future__ import annotations
 
 from dataclasses import dataclass
+from time import perf_counter
 
 import numpy as np
 import pandas as pd
@@ -35,7 +36,11 @@ def missing_note(missing: int, window: int) -> str:
 
 
 def predict(
-    bundle: LoadedBundle, x: np.ndarray, z: np.ndarray, index: np.ndarray
+    bundle: LoadedBundle,
+    x: np.ndarray,
+    z: np.ndarray,
+    index: np.ndarray,
+    seconds: dict[str, float] | None = None,
 ) -> dict[str, np.ndarray]:
     """Each model's predictions ($/MWh) for the rows of tree matrix ``x``.
 
@@ -45,18 +50,23 @@ def predict(
         index: (rows, window) positions in ``z`` of each row's hours, oldest first, -1 where
             unknown (:func:`window_index`). A sequence model scores only rows with none unknown:
             NaN elsewhere.
+        seconds: when given, receives each model's time in onnxruntime (its calls, not the
+            numpy around them), by model name.
     """
     out: dict[str, np.ndarray] = {}
     full = np.flatnonzero((index >= 0).all(axis=1))
     for name, kind in bundle.kinds.items():
+        started = perf_counter()
         if kind == "tabular":
             out[name] = _run(bundle, name, x)
-            continue
-        pred = np.full(len(x), np.nan)
-        for lo in range(0, len(full), SEQUENCE_CHUNK):
-            rows = full[lo : lo + SEQUENCE_CHUNK]
-            pred[rows] = _run(bundle, name, z[index[rows]])  # these rows have no hour unknown
-        out[name] = pred
+        else:
+            pred = np.full(len(x), np.nan)
+            for lo in range(0, len(full), SEQUENCE_CHUNK):
+                rows = full[lo : lo + SEQUENCE_CHUNK]
+                pred[rows] = _run(bundle, name, z[index[rows]])  # no hour unknown in these rows
+            out[name] = pred
+        if seconds is not None:
+            seconds[name] = perf_counter() - started
     return out
 
 

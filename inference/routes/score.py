@@ -126,8 +126,9 @@ def _score_blocking(
     if older is not None and state.store is not None:
         frame = state.store.hours(*older, sorted(set(decoded.rows.points)))
         stores.append(HistoryIndex.build(frame, snap.codec, snap.bundle.pre))
-    scored = score_requests(snap, [decoded], stores)
-    record(state.metrics, snap.bundle.models, scored)
+    seconds: dict[str, float] = {}
+    scored = score_requests(snap, [decoded], stores, seconds)
+    record(state.metrics, snap.bundle.models, scored, seconds)
     return _encoded(state, snap, scored[0])
 
 

@@ -101,6 +101,8 @@ def test_metrics_count_requests_rows_errors_and_name_the_bundle(
     assert 'ercot_dart_http_requests_total{method="POST",route="/score",status="200"} 1.0' in text
     assert 'ercot_dart_http_requests_total{method="GET",route="unmatched",status="404"} 1.0' in text
     assert "ercot_dart_rows_scored_total 3.0" in text
+    for model in ("lightgbm", "xgboost", "lstm"):  # one batch each, the LSTM with no rows to run
+        assert f'ercot_dart_onnx_model_seconds_count{{model="{model}"}} 1.0' in text
     assert (
         'ercot_dart_rows_without_prediction_total{model="lstm"} 3.0' in text
     )  # no store, no history
