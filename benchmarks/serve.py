@@ -42,7 +42,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from benchmarks.serve_bodies import MODELS, BatchBody, batches, last_day  # noqa: E402
 from benchmarks.serve_bodies import singles as single_bodies  # noqa: E402
-from benchmarks.serve_data import load_or_build  # noqa: E402
+from benchmarks.serve_data import BenchData, load_or_build  # noqa: E402
 from benchmarks.serve_load import run_load  # noqa: E402
 from benchmarks.serve_report import write_section  # noqa: E402
 
@@ -65,9 +65,10 @@ def _port() -> int:
 
 
 def start(
-    target: str, env: dict[str, str], log: Path
+    target: str, env: dict[str, str], log: Path, cwd: Path = REPO
 ) -> tuple[subprocess.Popen[bytes], str, float]:
-    """One uvicorn worker on a free port; the process, its URL and seconds from spawn to ready."""
+    """One uvicorn worker on a free port, importing ``target`` from ``cwd`` (a checkout of this
+    repository); the process, its URL and seconds from spawn to ready."""
     port = _port()
     factory = ["--factory"] if target.endswith("create_app") else []
     cmd = [sys.executable, "-m", "uvicorn", *factory, target, "--host", "127.0.0.1",
@@ -75,7 +76,7 @@ def start(
            "--no-access-log", "--log-level", "warning"]  # fmt: skip
     started = time.perf_counter()
     proc = subprocess.Popen(
-        cmd, cwd=REPO, env={**os.environ, **env}, stdout=log.open("wb"), stderr=subprocess.STDOUT
+        cmd, cwd=cwd, env={**os.environ, **env}, stdout=log.open("wb"), stderr=subprocess.STDOUT
     )
     url = f"http://127.0.0.1:{port}"
     with httpx.Client(base_url=url, timeout=5) as client:
@@ -88,6 +89,21 @@ def start(
             if proc.poll() is not None or time.perf_counter() - started > 600:
                 raise RuntimeError(f"{target} did not start; see {log}")
             time.sleep(0.01)
+
+
+def service_env(root: Path, data: BenchData, max_rows: int, max_body: int) -> dict[str, str]:
+    """The environment of every target: the service's settings and the benchmark's data."""
+    return {
+        "ERCOT_DART_DATA_DIR": str(root / "data"),
+        "ERCOT_DART_REGISTRY_DIR": str(data.registry),
+        "ERCOT_DART_SERVE_FEATURE_STORE": str(data.store),
+        "ERCOT_DART_SERVE_MAX_ROWS": str(max_rows),
+        "ERCOT_DART_SERVE_MAX_BODY_BYTES": str(max_body),
+        "ERCOT_DART_SERVE_THREADS": "2",
+        "ERCOT_DART_BENCH_NATIVE": str(data.native),
+        "ERCOT_DART_BENCH_BUNDLE": str(data.bundle),
+        "ERCOT_DART_BENCH_STORE": str(data.store),
+    }
 
 
 def rss_mib(pid: int) -> float:
@@ -188,17 +204,7 @@ def main() -> None:
         singles = single_bodies(day, features)
         forms = batches(day, features)
         largest = max(len(b.body) for b in forms)
-        env = {
-            "ERCOT_DART_DATA_DIR": str(root / "data"),
-            "ERCOT_DART_REGISTRY_DIR": str(data.registry),
-            "ERCOT_DART_SERVE_FEATURE_STORE": str(data.store),
-            "ERCOT_DART_SERVE_MAX_ROWS": str(args.points * 24),
-            "ERCOT_DART_SERVE_MAX_BODY_BYTES": str(largest + 1024),
-            "ERCOT_DART_SERVE_THREADS": "2",
-            "ERCOT_DART_BENCH_NATIVE": str(data.native),
-            "ERCOT_DART_BENCH_BUNDLE": str(data.bundle),
-            "ERCOT_DART_BENCH_STORE": str(data.store),
-        }
+        env = service_env(root, data, args.points * 24, largest + 1024)
         urls, ready = {}, {}
         for name, target in TARGETS.items():
             procs[name], urls[name], ready[name] = start(target, env, root / f"{name}.log")
