@@ -25,9 +25,17 @@ SEQUENCE_CHUNK = 2048
 """Rows per sequence-model call: bounds the (rows, window, columns) float32 input in memory."""
 
 
-def _run(bundle: LoadedBundle, name: str, inputs: np.ndarray) -> np.ndarray:
+def _run(
+    bundle: LoadedBundle, name: str, inputs: np.ndarray, seconds: dict[str, float] | None = None
+) -> np.ndarray:
+    """Model ``name``'s predictions for ``inputs``; its time in onnxruntime added to
+    ``seconds[name]`` when given."""
     sess = bundle.session(name, len(inputs))
-    return sess.run(None, {bundle.input_names[name]: inputs})[0].reshape(-1).astype("float64")
+    started = perf_counter()
+    out = sess.run(None, {bundle.input_names[name]: inputs})[0]
+    if seconds is not None:
+        seconds[name] += perf_counter() - started
+    return out.reshape(-1).astype("float64")
 
 
 def missing_note(missing: int, window: int) -> str:
@@ -50,23 +58,22 @@ def predict(
         index: (rows, window) positions in ``z`` of each row's hours, oldest first, -1 where
             unknown (:func:`window_index`). A sequence model scores only rows with none unknown:
             NaN elsewhere.
-        seconds: when given, receives each model's time in onnxruntime (its calls, not the
-            numpy around them), by model name.
+        seconds: when given, receives each model's time in onnxruntime (its calls alone), by
+            model name: 0 for a model with no row to score.
     """
     out: dict[str, np.ndarray] = {}
     full = np.flatnonzero((index >= 0).all(axis=1))
+    if seconds is not None:
+        seconds.update(dict.fromkeys(bundle.kinds, 0.0))
     for name, kind in bundle.kinds.items():
-        started = perf_counter()
         if kind == "tabular":
-            out[name] = _run(bundle, name, x)
-        else:
-            pred = np.full(len(x), np.nan)
-            for lo in range(0, len(full), SEQUENCE_CHUNK):
-                rows = full[lo : lo + SEQUENCE_CHUNK]
-                pred[rows] = _run(bundle, name, z[index[rows]])  # no hour unknown in these rows
-            out[name] = pred
-        if seconds is not None:
-            seconds[name] = perf_counter() - started
+            out[name] = _run(bundle, name, x, seconds)
+            continue
+        pred = np.full(len(x), np.nan)
+        for lo in range(0, len(full), SEQUENCE_CHUNK):
+            rows = full[lo : lo + SEQUENCE_CHUNK]
+            pred[rows] = _run(bundle, name, z[index[rows]], seconds)  # no hour unknown here
+        out[name] = pred
     return out
 
 
