@@ -105,7 +105,10 @@ def main() -> None:
     finally:
         for proc in procs.values():
             proc.terminate()
-            proc.wait(timeout=15)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                proc.kill()
 
 
 if __name__ == "__main__":
