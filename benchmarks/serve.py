@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -89,6 +90,16 @@ def start(
             if proc.poll() is not None or time.perf_counter() - started > 600:
                 raise RuntimeError(f"{target} did not start; see {log}")
             time.sleep(0.01)
+
+
+def stop(procs: Iterable[subprocess.Popen[bytes]]) -> None:
+    """Terminate the servers; kill one that has not stopped within 15 s."""
+    for proc in procs:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 def service_env(root: Path, data: BenchData, max_rows: int, max_body: int) -> dict[str, str]:
@@ -273,12 +284,7 @@ def main() -> None:
         if args.write:
             write_section(REPO / "benchmarks" / "RESULTS.md", results)
     finally:
-        for proc in procs.values():
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop(procs.values())
         if not args.keep:
             shutil.rmtree(root, ignore_errors=True)
 

@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.serve import cpu_seconds, service_env, start  # noqa: E402
+from benchmarks.serve import cpu_seconds, service_env, start, stop  # noqa: E402
 from benchmarks.serve_bodies import last_day, singles  # noqa: E402
 from benchmarks.serve_data import load_or_build  # noqa: E402
 from benchmarks.serve_load import run_load  # noqa: E402
@@ -103,12 +103,7 @@ def main() -> None:
                 f"p99 {p99:.2f} ms, {us:.0f} µs CPU a request"
             )
     finally:
-        for proc in procs.values():
-            proc.terminate()
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+        stop(procs.values())
 
 
 if __name__ == "__main__":
