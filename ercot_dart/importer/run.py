@@ -21,7 +21,7 @@ from ercot_dart.db.write import upsert_frame
 from ercot_dart.ercot.timeconv import DstWarning
 from ercot_dart.importer.normalize import HOUR_KEYS, RowError, normalize
 from ercot_dart.importer.reports import ReportSpec, UnknownReportError, identify, norm
-from ercot_dart.importer.sources import SUFFIXES, Chunk, SourceError, iter_chunks
+from ercot_dart.importer.sources import SUFFIXES, Chunk, SourceError, iter_chunks, parts
 
 # ERCOT MIS file names carry the posting time: cdr.<id>.<...>.YYYYMMDD.HHMMSS.<REPORT>...
 _MIS_POSTED = re.compile(r"\.(\d{8})\.(\d{6})\.")
@@ -116,43 +116,60 @@ def _import(
 ) -> None:
     if not path.is_file():
         raise ImportFileError(f"{path}: no such file")
-    spec = _identify(path)
-    result.report = spec.report.value
-    if spec.table is None:
-        result.skipped = spec.skip_reason
+    # each part on its own: a zip archive may hold several reports
+    specs = [(member, _identify(path, member)) for member in _parts(path)]
+    result.report = ", ".join(dict.fromkeys(spec.report.value for _, spec in specs))
+    wanted = [(member, spec) for member, spec in specs if spec.table is not None]
+    if not wanted:
+        result.skipped = "; ".join(dict.fromkeys(spec.skip_reason for _, spec in specs))
         return
-    result.table = spec.table.value
-    posted = _posting_time(path, spec, posted_at, rows, result)
-    table = spec.sql_table
+    for member, spec in specs:
+        if spec.table is None:
+            result.warnings.append(f"{_label(path, member)}: skipped: {spec.skip_reason}")
+    result.table = ", ".join(dict.fromkeys(spec.sql_table.name for _, spec in wanted))
+    posted = [_posting_time(path, member, spec, posted_at, rows, result) for member, spec in wanted]
     try:
         with engine.begin() as conn:
-            for chunk in _chunks(path, rows):
-                try:
-                    frame = normalize(chunk.frame, spec, posted)
-                except RowError as exc:
-                    raise ImportFileError(_where(path, chunk, exc)) from None
-                upsert_frame(conn, table, frame)
-                result.rows += len(frame)
+            for (member, spec), posting in zip(wanted, posted, strict=True):
+                for chunk in _chunks(path, rows, member):
+                    try:
+                        frame = normalize(chunk.frame, spec, posting)
+                    except RowError as exc:
+                        raise ImportFileError(_where(path, chunk, exc)) from None
+                    upsert_frame(conn, spec.sql_table, frame)
+                    result.rows += len(frame)
     except SQLAlchemyError as exc:
         # only a DBAPIError carries the driver's own exception (.orig)
         cause = getattr(exc, "orig", None) or exc
         raise ImportFileError(f"{path}: the database refused the rows: {cause}") from None
 
 
-def _chunks(path: Path, rows: int) -> Iterator[Chunk]:
+def _label(path: Path, member: str | None) -> str:
+    """How messages name a file, or a member of a zip archive."""
+    return f"{path}!{member}" if member else str(path)
+
+
+def _parts(path: Path) -> list[str | None]:
     try:
-        yield from iter_chunks(path, rows)
+        return parts(path)
     except SourceError as exc:
         raise ImportFileError(f"{path}: {exc}") from None
 
 
-def _identify(path: Path) -> ReportSpec:
-    for chunk in _chunks(path, 1):
+def _chunks(path: Path, rows: int, member: str | None = None) -> Iterator[Chunk]:
+    try:
+        yield from iter_chunks(path, rows, member)
+    except SourceError as exc:
+        raise ImportFileError(f"{_label(path, member)}: {exc}") from None
+
+
+def _identify(path: Path, member: str | None) -> ReportSpec:
+    for chunk in _chunks(path, 1, member):
         try:
             return identify(list(chunk.frame.columns))
         except UnknownReportError as exc:
-            raise ImportFileError(f"{path}, line 1: {exc}") from None
-    raise ImportFileError(f"{path}: no rows below the header")
+            raise ImportFileError(f"{_label(path, member)}, line 1: {exc}") from None
+    raise ImportFileError(f"{_label(path, member)}: no rows below the header")
 
 
 def _where(path: Path, chunk: Chunk, exc: RowError) -> str:
@@ -163,31 +180,37 @@ def _where(path: Path, chunk: Chunk, exc: RowError) -> str:
 
 
 def _posting_time(
-    path: Path, spec: ReportSpec, posted_at: pd.Timestamp | None, rows: int, result: ImportResult
+    path: Path,
+    member: str | None,
+    spec: ReportSpec,
+    posted_at: pd.Timestamp | None,
+    rows: int,
+    result: ImportResult,
 ) -> pd.Timestamp | None:
-    """Posting time of a forecast file: its column, else its name, else ``posted_at``, else the
-    end of its last delivery hour (conservative: never usable before it could be known)."""
+    """Posting time of a forecast file (or zip member): its column, else its name (the member's,
+    then the archive's), else ``posted_at``, else the end of its last delivery hour
+    (conservative: never usable before it could be known)."""
     if spec.table is None or spec.table.value not in _FORECAST_TABLES:
         return None
-    header = {norm(c) for c in next(_chunks(path, 1)).frame.columns}
+    header = {norm(c) for c in next(_chunks(path, 1, member)).frame.columns}
     if "posteddatetime" in header:
         return None
-    posted = posted_from_name(path.name) or posted_at
+    posted = posted_from_name(member or "") or posted_from_name(path.name) or posted_at
     if posted is not None:
         return posted
-    last_end = _last_delivery_end(path, spec, rows)
+    last_end = _last_delivery_end(path, member, spec, rows)
     result.warnings.append(
-        f"{path.name}: no posting time in its name or columns; taken as {last_end} (the end of its "
+        f"{_label(Path(path.name), member)}: no posting time in its name or columns; taken as {last_end} (the end of its "
         "last delivery hour) so it is never used before it could be known; pass --posted-at to set it"
     )
     return last_end
 
 
-def _last_delivery_end(path: Path, spec: ReportSpec, rows: int) -> pd.Timestamp:
+def _last_delivery_end(path: Path, member: str | None, spec: ReportSpec, rows: int) -> pd.Timestamp:
     date_col, he_col, _ = HOUR_KEYS[spec.table.value]  # type: ignore[union-attr]
     latest: pd.Timestamp | None = None
     epoch = pd.Timestamp("2000-01-01")
-    for chunk in _chunks(path, rows):
+    for chunk in _chunks(path, rows, member):
         try:
             frame = normalize(chunk.frame, spec, epoch)
         except RowError as exc:
@@ -198,5 +221,5 @@ def _last_delivery_end(path: Path, spec: ReportSpec, rows: int) -> pd.Timestamp:
         ends = pd.to_datetime(frame[date_col]) + pd.to_timedelta(hours, unit="h")
         latest = ends.max() if latest is None else max(latest, ends.max())
     if latest is None:
-        raise ImportFileError(f"{path}: no rows below the header")
+        raise ImportFileError(f"{_label(path, member)}: no rows below the header")
     return latest

@@ -49,14 +49,24 @@ def header_of(path: Path) -> list[str]:
     raise SourceError("the file has a header but no rows")
 
 
-def iter_chunks(path: Path, rows: int = 200_000) -> Iterator[Chunk]:
-    """Chunks of at most about ``rows`` rows of ``path``, by its suffix."""
+def parts(path: Path) -> list[str | None]:
+    """What of ``path`` is read as one table: each CSV member of a zip archive (by name), else
+    the file itself (None)."""
+    if path.suffix.lower() != ".zip":
+        return [None]
+    with _open_zip(path) as archive:
+        return list(_csv_members(archive))
+
+
+def iter_chunks(path: Path, rows: int = 200_000, member: str | None = None) -> Iterator[Chunk]:
+    """Chunks of at most about ``rows`` rows of ``path``, by its suffix; of a zip archive, its
+    CSV ``member`` only when one is named (:func:`parts`), else every CSV member in turn."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
         with path.open("rb") as fh:
             yield from _csv_chunks(fh, path.name, rows)
     elif suffix == ".zip":
-        yield from _zip_chunks(path, rows)
+        yield from _zip_chunks(path, rows, member)
     elif suffix == ".parquet":
         yield from _parquet_chunks(path, rows)
     elif suffix == ".xlsx":
@@ -129,18 +139,25 @@ class _Prefixed(io.RawIOBase):
         return len(data)
 
 
-def _zip_chunks(path: Path, rows: int) -> Iterator[Chunk]:
+def _open_zip(path: Path) -> zipfile.ZipFile:
     try:
-        archive = zipfile.ZipFile(path)
+        return zipfile.ZipFile(path)
     except zipfile.BadZipFile as exc:
         raise SourceError("not a readable zip archive") from exc
-    with archive:
-        members = [m for m in archive.namelist() if m.lower().endswith(".csv")]
-        if not members:
-            raise SourceError("the zip archive holds no .csv file")
-        for member in members:
-            with archive.open(member) as fh:
-                yield from _csv_chunks(fh, member, rows)
+
+
+def _csv_members(archive: zipfile.ZipFile) -> list[str]:
+    members = [m for m in archive.namelist() if m.lower().endswith(".csv")]
+    if not members:
+        raise SourceError("the zip archive holds no .csv file")
+    return members
+
+
+def _zip_chunks(path: Path, rows: int, member: str | None) -> Iterator[Chunk]:
+    with _open_zip(path) as archive:
+        for name in _csv_members(archive) if member is None else [member]:
+            with archive.open(name) as fh:
+                yield from _csv_chunks(fh, name, rows)
 
 
 def _parquet_chunks(path: Path, rows: int) -> Iterator[Chunk]:

@@ -138,6 +138,29 @@ def test_zip_files_import_and_carry_the_mis_posting_time(sqlite_engine, tmp_path
     assert [str(p)[:19] for p in posted] == ["2026-09-28 09:55:12"]
 
 
+def test_a_zip_of_several_reports_imports_each_member_as_its_own_report(sqlite_engine, tmp_path):
+    archive = tmp_path / "mixed.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        for name in ("np4-190-cd.csv", "np6-905-cd.csv", "np6-331-cd.csv"):
+            zf.write(FIXTURES / name, name)
+    [result] = import_paths(sqlite_engine, [archive])
+    assert result.ok, result.error
+    assert result.table == "dam_spp, rtm_spp" and result.rows == 40 + 28
+    assert any("np6-331-cd.csv: skipped" in w for w in result.warnings)
+    counts = table_counts(sqlite_engine)
+    assert counts["dam_spp"] == 40 and counts["rtm_spp"] == 28
+
+
+def test_a_zip_with_one_bad_member_is_rejected_whole_naming_the_member(sqlite_engine, tmp_path):
+    archive = tmp_path / "mixed.zip"
+    with zipfile.ZipFile(archive, "w") as zf:
+        zf.write(FIXTURES / "np4-190-cd.csv", "np4-190-cd.csv")
+        zf.writestr("bad.csv", DAM_HEADER + "2024-01-01,01:00,HB_WEST,not-a-price,N\n")
+    [result] = import_paths(sqlite_engine, [archive])
+    assert "mixed.zip!bad.csv" in result.error and "not-a-price" in result.error
+    assert table_counts(sqlite_engine)["dam_spp"] == 0
+
+
 def test_forecast_without_posting_time_is_taken_as_known_after_its_last_hour(sqlite_engine):
     [result] = import_paths(sqlite_engine, [FIXTURES / "np4-732-cd.csv"])
     assert any("no posting time" in w for w in result.warnings)
