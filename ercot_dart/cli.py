@@ -13,7 +13,7 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from ercot_dart.cli_errors import expected_errors
+from ercot_dart.cli_errors import Commands, expected_errors
 from ercot_dart.cli_errors import fail as _fail
 from ercot_dart.settings import get_settings
 
@@ -51,7 +51,7 @@ class _Date(click.ParamType):
 DATE = _Date()
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=Commands, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="ercot-dart")
 def main() -> None:
     """Forecast ERCOT DART spreads: import data, build features, train, predict, serve."""

@@ -6,12 +6,14 @@ so the whole system runs on a laptop with no cloud. Production swaps the URLs.
 
 from __future__ import annotations
 
+import os
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pydantic import Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 if TYPE_CHECKING:
     from ercot_dart.monitor.freshness import Limits
@@ -124,6 +126,11 @@ class Settings(BaseSettings):
         60.0,
         gt=0,
         description="How often the service looks for new rows in serve_feature_store (seconds).",
+    )
+    serve_champion_poll_seconds: float = Field(
+        60.0,
+        ge=0,
+        description="How often each service process looks for a new champion in the registry and switches to it (seconds; 0: only on POST /admin/reload). It is how every worker and replica follows a promotion.",
     )
     serve_max_rows: int = Field(
         10_000,
@@ -246,6 +253,15 @@ class Settings(BaseSettings):
         20, gt=0, description="Default number of synthetic settlement points."
     )
 
+    @field_validator("promotion_metric", mode="after")
+    @classmethod
+    def _known_metric(cls, value: str) -> str:
+        from ercot_dart.registry.promotion import Metric
+
+        if value not in Metric.__members__.values():
+            raise ValueError(f"not one of {', '.join(Metric)}")
+        return value
+
     @field_validator("data_dir", mode="after")
     @classmethod
     def _absolute(cls, value: Path) -> Path:
@@ -316,7 +332,38 @@ class Settings(BaseSettings):
         return self.serve_cache_dir or self.data_dir / "serve-cache"
 
 
+class SettingsInvalid(ValueError):
+    """An ``ERCOT_DART_*`` variable with a value its setting refuses; the message names the
+    variable, the value and the rule, one line each."""
+
+
+def _problems(exc: ValidationError) -> str:
+    lines = []
+    for error in exc.errors():
+        field = str(error["loc"][0]) if error["loc"] else ""
+        variable = f"ERCOT_DART_{field.upper()}"
+        given = os.environ.get(variable, error.get("input"))  # secrets are free text: never here
+        lines.append(f"{variable}={given!r}: {error['msg'].removeprefix('Value error, ')}")
+    return "; ".join(lines)
+
+
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings, read from the environment on first use."""
-    return Settings()
+    """The process-wide settings, read from the environment on first use.
+
+    Raises:
+        SettingsInvalid: a variable's value is refused (named in the message).
+    """
+    try:
+        return Settings()
+    except ValidationError as exc:
+        raise SettingsInvalid(f"invalid settings: {_problems(exc)}") from None
+    except SettingsError as exc:  # a list setting whose value is not JSON
+        field = re.search(r'field "(\w+)"', str(exc))
+        if field is None:
+            raise SettingsInvalid(f"invalid settings: {exc}") from None
+        variable = f"ERCOT_DART_{field.group(1).upper()}"
+        given = os.environ.get(variable)
+        raise SettingsInvalid(
+            f"invalid settings: {variable}={given!r}: not a JSON value ({exc.__cause__})"
+        ) from None

@@ -1,0 +1,57 @@
+"""Bad settings and unreachable databases end every command in one line, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import free_port
+
+
+def run(*args: str, env: dict[str, str] | None = None, cwd=None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(Path(sys.executable).with_name("ercot-dart")), *args],  # as users run it
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
+        cwd=cwd,
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "args", "says"),
+    [
+        ("ERCOT_DART_SYNTH_POINTS", "abc", ["synth", "--start", "2024-01-01", "--end", "2024-01-02"], "valid integer"),
+        ("ERCOT_DART_SERVE_MAX_ROWS", "0", ["serve"], "greater than 0"),
+        ("ERCOT_DART_PROMOTION_METRIC", "foo", ["models", "list"], "not one of mae, rmse"),
+        ("ERCOT_DART_RETRY_DELAY_SECONDS", "notjson", ["run"], "not a JSON value"),
+        ("ERCOT_DART_ISSUE_LOCAL_TIME", "25:99", ["features"], "pattern"),
+    ],
+)  # fmt: skip
+def test_a_bad_setting_is_named_with_its_value(tmp_path, variable, value, args, says):
+    out = run(*args, env={variable: value}, cwd=tmp_path)
+    assert out.returncode == 1
+    assert out.stderr.startswith(f"error: invalid settings: {variable}={value!r}: ")
+    assert says in out.stderr and "Traceback" not in out.stderr
+    assert len(out.stderr.splitlines()) == 1
+
+
+def test_every_bad_setting_is_named():
+    out = run("models", "list", env={"ERCOT_DART_SMTP_PORT": "x", "ERCOT_DART_TASK_RETRIES": "-1"})
+    assert "ERCOT_DART_SMTP_PORT='x'" in out.stderr and "ERCOT_DART_TASK_RETRIES='-1'" in out.stderr
+
+
+@pytest.mark.parametrize(
+    "args", [["features"], ["synth", "--start", "2024-01-01", "--end", "2024-01-01"]]
+)
+def test_an_unreachable_database_is_one_line(tmp_path, args):
+    url = f"postgresql://nobody@127.0.0.1:{free_port()}/nothing"
+    out = run(*args, "--db", url, cwd=tmp_path)
+    assert out.returncode == 1
+    assert out.stderr.startswith("error: database: ") and "Connection refused" in out.stderr
+    assert "Traceback" not in out.stderr
