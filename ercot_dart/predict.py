@@ -26,6 +26,9 @@ from inference.bundle import LoadedBundle
 from inference.scoring import KEY, score, to_predictions
 
 MAX_BACKFILL_DAYS = 366
+MAX_PRICE_AGE_DAYS = 2
+"""A target is refused when the store's latest hourly prices up to its issue day are older
+than this (days): its features would be built from stale markets."""
 
 
 @dataclass(frozen=True)
@@ -105,6 +108,23 @@ def plan_targets(
     return [Target(next_delivery_day(issue_time_utc, rules), utc(issue_time_utc))]
 
 
+def check_prices(store: Path, target: Target) -> None:
+    """Refuse a target whose issue day is more than :data:`MAX_PRICE_AGE_DAYS` after the
+    store's latest hourly prices (a stale store, or a day far after the data).
+
+    Raises:
+        ValueError: naming the store, the target and the latest day of prices.
+    """
+    issued = target.issue_time_utc.tz_convert(CENTRAL).date()
+    latest = max((d for d in fs.hourly_days(store) if d <= issued), default=None)
+    if latest is None or (issued - latest).days > MAX_PRICE_AGE_DAYS:
+        seen = f"its latest are of {latest}" if latest else "it has none"
+        raise ValueError(
+            f"{store} has no hourly prices within {MAX_PRICE_AGE_DAYS} days of the issue time of "
+            f"{target} ({seen}): import newer ERCOT data and run `ercot-dart features`"
+        )
+
+
 def predict_target(
     stage_dir: Path, store: Path, bundle: LoadedBundle, target: Target, rules: AsOfRules
 ) -> pd.DataFrame:
@@ -117,9 +137,12 @@ def predict_target(
     """
     day = target.delivery_day
     before = day - timedelta(days=1)
+    check_prices(store, target)
     frame = inference_features(stage_dir, store, [before, day], target.issue_time_utc, rules)
     local = frame["interval_start_utc"].dt.tz_convert(CENTRAL).dt.date
     rows = frame[local == day].reset_index(drop=True)
+    if rows.empty:
+        raise ValueError(f"no settlement point has recent prices in {store} for {target}")
     history = frame[local == before]
     start, end = history["interval_start_utc"].min(), rows["interval_start_utc"].min()
     if len(history):

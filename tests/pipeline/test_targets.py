@@ -86,3 +86,19 @@ def test_a_backfill_gives_every_day_each_as_of_its_issue_time():
 def test_bad_ranges_are_refused_by_name(kwargs, message):
     with pytest.raises(ValueError, match=message):
         plan_targets(pd.Timestamp("2024-07-16T13:00Z"), RULES, **kwargs)
+
+
+def test_a_target_days_after_the_stores_latest_prices_is_refused_naming_them(tmp_path):
+    from ercot_dart.features.store import hourly_path
+    from ercot_dart.predict import MAX_PRICE_AGE_DAYS, Target, check_prices
+
+    for day in (date(2024, 7, 1), date(2024, 7, 2)):
+        hourly_path(tmp_path, day).parent.mkdir(parents=True)
+        hourly_path(tmp_path, day).touch()  # the listing looks for the file, not its rows
+    issued = pd.Timestamp("2024-07-02T14:00Z") + pd.Timedelta(days=MAX_PRICE_AGE_DAYS)
+    check_prices(tmp_path, Target(date(2024, 7, 5), issued))  # still recent enough
+    late = Target(date(2024, 7, 6), issued + pd.Timedelta(days=1))
+    with pytest.raises(ValueError, match="its latest are of 2024-07-02"):
+        check_prices(tmp_path, late)
+    with pytest.raises(ValueError, match="it has none"):
+        check_prices(tmp_path / "empty", late)
