@@ -4,8 +4,9 @@
 
 At start it reads the feature store's recent days (when one is configured) and loads the
 registry's champion in the background: ``/health`` answers at once, ``/ready`` once a bundle is
-loaded. A failed start is retried with back-off until a bundle loads; ``/admin/reload``
-switches bundles later.
+loaded. A failed start is retried with back-off until a bundle loads. Later, each process
+switches to a newly promoted champion when it polls the registry
+(``serve_champion_poll_seconds``), or at once on ``/admin/reload``.
 """
 
 from __future__ import annotations
@@ -43,7 +44,7 @@ async def _in_thread(fn: Any) -> Any:
 
 async def _keep_fresh(state: ServiceState) -> None:
     """Load the store and the champion, retrying the champion until it loads; then follow the
-    store's changes."""
+    store's changes and the registry's champion."""
     try:
         await _in_thread(state.refresh_store)
     except Exception:
@@ -60,12 +61,23 @@ async def _keep_fresh(state: ServiceState) -> None:
         if state.snapshot is None:
             await asyncio.sleep(RETRY_SECONDS[min(attempt, len(RETRY_SECONDS) - 1)])
             attempt += 1
-    while state.store is not None:
-        await asyncio.sleep(state.settings.serve_store_refresh_seconds)
+    settings = state.settings
+    followers = []
+    if state.store is not None:
+        followers.append(_every(settings.serve_store_refresh_seconds, state.refresh_store))
+    if settings.serve_champion_poll_seconds > 0:
+        followers.append(_every(settings.serve_champion_poll_seconds, state.follow_champion))
+    await asyncio.gather(*followers)
+
+
+async def _every(seconds: float, fn: Any) -> None:
+    """``fn`` in a worker thread every ``seconds``; a failure is logged, and tried again."""
+    while True:
+        await asyncio.sleep(seconds)
         try:
-            await _in_thread(state.refresh_store)
+            await _in_thread(fn)
         except Exception:
-            log.exception("could not refresh the feature store")
+            log.exception("%s failed", fn.__name__)
 
 
 def create_app(settings: Settings | None = None) -> Any:

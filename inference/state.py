@@ -56,6 +56,7 @@ class ServiceState:
         self._lock = threading.Lock()
         self.labels = HourLabels()
         self.openapi_cache: tuple[object, bytes] | None = None
+        self._refused: str | None = None  # the champion the last poll refused (not retried)
 
     def current(self) -> Snapshot:
         """The snapshot a request uses; 503 problem when no bundle is loaded."""
@@ -102,6 +103,30 @@ class ServiceState:
             changed=bundle is not None,
             seconds=round(time.perf_counter() - started, 4),
         )
+
+    def follow_champion(self) -> None:
+        """Switch to the registry's champion if it changed since the last look (a poll: an
+        unchanged champion is not counted as a reload, a rejected one is logged once)."""
+        try:
+            champion = open_registry(self.settings).champion()
+        except Exception as exc:  # unreachable storage: the next poll tries again
+            log.warning("registry unavailable: %s", exc)
+            return
+        snap = self.snapshot
+        if (
+            champion is None
+            or champion == self._refused
+            or (snap is not None and snap.bundle.bundle_id == champion)
+        ):
+            return
+        try:
+            self.load_champion()
+        except ProblemError as exc:
+            if exc.status == 422:  # fails its checks: tried again when promoted again or on reload
+                self._refused = champion
+            log.error(
+                "champion %s not loaded, still serving the old bundle: %s", champion, exc.detail
+            )
 
     def _fetch_and_load(self, previous: Snapshot | None) -> LoadedBundle | None:
         """The champion, loaded; None when it is the bundle already served."""

@@ -70,6 +70,7 @@ def serve_settings(registry: LocalRegistry, tmp_path: Path, **overrides: Any) ->
         "registry_dir": registry.root,
         "serve_cache_dir": tmp_path / "cache",
         "serve_api_key": API_KEY,
+        "serve_champion_poll_seconds": 0,  # switches on /admin/reload only, unless a test says
     }
     values.update(overrides)
     return Settings(**values)
@@ -185,16 +186,21 @@ class LiveServer:
 
 
 def start_server(
-    settings_env: dict[str, str], log: Path, python: str = sys.executable, cwd: Path = REPO
+    settings_env: dict[str, str],
+    log: Path,
+    python: str = sys.executable,
+    cwd: Path = REPO,
+    workers: int = 1,
 ) -> Iterator[LiveServer]:
-    """uvicorn (one worker) on 127.0.0.1 and a free port, until the generator is closed."""
+    """uvicorn (one worker, or ``workers``) on 127.0.0.1 and a free port, until the generator is
+    closed."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("ERCOT_DART_")}
     env.update(settings_env)
     with open(log, "wb") as out:
         process = subprocess.Popen(
             [python, "-m", "uvicorn", "--factory", "inference.app:create_app",
-             "--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--no-access-log"],
+             "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "--no-access-log"],
             stdout=out, stderr=subprocess.STDOUT, cwd=cwd, env=env,
         )  # fmt: skip
     server = LiveServer(f"http://127.0.0.1:{port}", process, log)
@@ -215,7 +221,8 @@ def env_of(settings: Settings) -> dict[str, str]:
     """``ERCOT_DART_*`` variables that make a child process read these settings."""
     out = {}
     for name in ("data_dir", "registry_dir", "serve_cache_dir", "serve_api_key",
-                 "serve_feature_store", "serve_max_rows", "serve_log_level"):  # fmt: skip
+                 "serve_feature_store", "serve_max_rows", "serve_log_level",
+                 "serve_champion_poll_seconds"):  # fmt: skip
         value = getattr(settings, name)
         if value is not None:
             out[f"ERCOT_DART_{name.upper()}"] = str(value)

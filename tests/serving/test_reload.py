@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
+import httpx
 import numpy as np
 import pandas as pd
 import pytest
@@ -180,3 +181,43 @@ def test_without_a_champion_the_service_is_alive_but_not_ready(tmp_path):
         assert ready.status_code == 503 and ready.headers["retry-after"] == "5"
         assert client.post("/score", json={"rows": []}).status_code == 503
         assert client.get("/schema").status_code == 200
+
+
+def test_every_worker_follows_a_promotion_without_being_told(registry, trained_bundle, tmp_path):
+    settings = serve_settings(registry, tmp_path, serve_champion_poll_seconds=0.3)
+    server = start_server(env_of(settings), tmp_path / "server.log", workers=2)
+    live = next(server)
+    try:
+        first = wait_ready(lambda path: httpx.get(live.url + path))["bundle_id"]
+        second = _second_bundle(registry, trained_bundle, tmp_path, "dart-promoted")
+        registry.promote(second, "the daily run promoted it")
+        deadline = time.monotonic() + 30
+        while True:  # a new connection each time: either worker may answer
+            seen = {httpx.get(live.url + "/ready").json()["bundle_id"] for _ in range(20)}
+            if seen == {second}:
+                break
+            assert time.monotonic() < deadline, f"still serving {seen} (was {first})"
+            time.sleep(0.2)
+    finally:
+        server.close()
+
+
+def test_a_polled_champion_that_fails_its_checks_is_refused_once(
+    registry, trained_bundle, tmp_path
+):
+    settings = serve_settings(registry, tmp_path, serve_champion_poll_seconds=0.05)
+    with TestClient(create_app(settings)) as client:
+        first = wait_ready(client.get)["bundle_id"]
+        bad = _second_bundle(registry, trained_bundle, tmp_path, "dart-tampered")
+        model = registry.root / "bundles" / bad / "xgboost.onnx"
+        model.write_bytes(model.read_bytes()[:-10])
+        registry.promote(bad, "altered after publication")
+        deadline = time.monotonic() + 10
+        while 'reloads_total{outcome="rejected"} 1.0' not in client.get("/metrics").text:
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        time.sleep(0.5)  # ten more polls
+        metrics = client.get("/metrics").text
+        assert 'ercot_dart_bundle_reloads_total{outcome="rejected"} 1.0' in metrics
+        assert 'outcome="unchanged"' not in metrics  # polls are not reloads
+        assert client.get("/ready").json()["bundle_id"] == first
