@@ -23,7 +23,7 @@ from inference.bundle import LoadedBundle
 from inference.columns import LocalColumns, merge_local, to_rows, utc_hours
 from inference.field_rules import FLOAT32_MAX, Limits
 from inference.hours import LocalKeys
-from inference.problems import invalid_request, malformed_json
+from inference.problems import invalid_request, malformed_json, too_deep
 from inference.rows import NO_HOUR, Form, Invalid, Request, Rows, empty_rows
 from inference.schemas import (
     DstFlag,
@@ -33,7 +33,7 @@ from inference.schemas import (
     RowColumns,
     ScoreRequest,
 )
-from inference.validate import find_errors
+from inference.validate import find_errors, nonfinite_errors
 
 Number = Annotated[float, Meta(ge=-FLOAT32_MAX, le=FLOAT32_MAX)] | None
 
@@ -74,7 +74,7 @@ def request_type(features: list[str], max_rows: int) -> type[Struct]:
             "interval_start_utc": up_to(datetime | None) | None,
             "delivery_date": up_to(date | None) | None,
             "hour_ending": up_to(HourEnding | None) | None,
-            "dst_flag": up_to(DstFlag) | None,
+            "dst_flag": up_to(DstFlag | None) | None,
             "issue_time_utc": up_to(datetime | None) | None,
         },
     )
@@ -127,14 +127,23 @@ class BundleCodec:
         except (msgspec.ValidationError, Invalid) as exc:
             reason = str(exc)
         except (msgspec.DecodeError, UnicodeDecodeError) as exc:
+            # JSON has no NaN or Infinity: name the fields that hold them, if that is all
+            errors = nonfinite_errors(body, self.limits, self.local)
+            if errors:
+                raise invalid_request(errors, str(exc)) from None
             raise malformed_json(str(exc)) from None
+        except RecursionError:
+            raise too_deep() from None
         if form is Form.ARROW:
             raise invalid_request(arrow.arrow_errors(body, self.limits, self.local), reason)
         try:  # the strict pass stops at the first invalid field, before later strings are read
             body.decode("utf-8")
+            errors = find_errors(body, self.limits, self.local, reason)
         except UnicodeDecodeError as exc:
             raise malformed_json(str(exc)) from None
-        raise invalid_request(find_errors(body, self.limits, self.local, reason), reason)
+        except RecursionError:
+            raise too_deep() from None
+        raise invalid_request(errors, reason)
 
     def rows(self, rows: list[Any] | Any) -> Rows:
         """A decoded list of rows, or columns, as checked arrays."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import msgspec
@@ -155,16 +155,26 @@ def check_hour(
         return None
     if day is None or he is None:
         missing = "delivery_date" if day is None else "hour_ending"
-        out.add(at.field(i, missing), "required with hour_ending, delivery_date and dst_flag")
+        given = (
+            "hour_ending"
+            if he is not None
+            else ("delivery_date" if day is not None else "dst_flag")
+        )
+        out.add(
+            at.field(i, missing),
+            f"required with {given}: a local hour is delivery_date + hour_ending (+ dst_flag)",
+        )
         return None
     found = local([(day, he, flag == "Y")])[0]
     if isinstance(found, str):
         out.add(at.field(i, "hour_ending"), found, he)
         return None
     if hour is not None and found != hour:
+        named = datetime.fromtimestamp(found * 3600, UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         out.add(
             at.field(i, "interval_start_utc"),
-            "disagrees with delivery_date, hour_ending and dst_flag",
+            f"disagrees with delivery_date {day}, hour_ending {he} and dst_flag {flag}"
+            f"{'' if 'dst_flag' in row else ' (the default)'}, which start at {named}",
             utc,
         )
         return None

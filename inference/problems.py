@@ -8,12 +8,14 @@ into the request body with the value sent.
 from __future__ import annotations
 
 import logging
+import math
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 
 import msgspec
 from litestar import Request, Response
 from litestar.exceptions import HTTPException
+from msgspec import UNSET
 
 from inference.logs import REQUEST_ID
 from inference.schemas import FieldError, Problem
@@ -72,10 +74,44 @@ def malformed_json(reason: str) -> ProblemError:
     )
 
 
+SHOWN_CHARS = 200
+"""Longest value an error echoes; a longer string is cut, a longer array or object summarised."""
+
+
+def shown_value(value: Any) -> Any:
+    """A value sent as an error shows it: NaN and ±Infinity by name (JSON has no such numbers),
+    long strings cut to :data:`SHOWN_CHARS`, large arrays and objects by their size."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return "NaN" if math.isnan(value) else ("Infinity" if value > 0 else "-Infinity")
+    if isinstance(value, str) and len(value) > SHOWN_CHARS:
+        return value[:SHOWN_CHARS] + "…"
+    if isinstance(value, list | dict) and len(_encode(value)) > SHOWN_CHARS:
+        what = "an array of" if isinstance(value, list) else "an object of"
+        return f"({what} {len(value)} {'values' if isinstance(value, list) else 'members'})"
+    return value
+
+
+def too_deep() -> ProblemError:
+    """A body nested deeper than the JSON readers go (a /score body nests a few levels)."""
+    return ProblemError(
+        400,
+        Kind.MALFORMED_JSON,
+        "Malformed JSON",
+        "the body nests arrays or objects too deeply to read (a /score body nests a few levels)",
+    )
+
+
 def invalid_request(errors: list[FieldError], reason: str) -> ProblemError:
-    """422 listing ``errors``; ``reason`` (msgspec's first complaint) when none was itemised."""
+    """422 listing ``errors``; ``reason`` (msgspec's first complaint) when none was itemised.
+    Each value is shown as :func:`shown_value` makes it."""
     if not errors:
         errors = [FieldError(pointer="", detail=reason)]
+    errors = [
+        e
+        if e.value is UNSET
+        else FieldError(pointer=e.pointer, detail=e.detail, value=shown_value(e.value))
+        for e in errors
+    ]
     shown = "; ".join(f"{e.pointer or '/'}: {e.detail}" for e in errors[:3])
     more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
     return ProblemError(

@@ -61,7 +61,7 @@ class RowColumns(Struct, kw_only=True, gc=False, forbid_unknown_fields=True):
     interval_start_utc: list[datetime | None] | None = None
     delivery_date: list[date | None] | None = None
     hour_ending: list[HourEnding | None] | None = None
-    dst_flag: list[DstFlag] | None = None
+    dst_flag: list[DstFlag | None] | None = None
     issue_time_utc: list[datetime | None] | None = None
 
 

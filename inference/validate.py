@@ -13,6 +13,7 @@ hour. Rows sent as columns are checked column by column, then row by row
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 from typing import Any
 
@@ -46,6 +47,23 @@ def find_errors(
         doc = msgspec.json.decode(body)
     except msgspec.DecodeError:
         return [from_msgspec(reason)]
+    return _errors_of(doc, limits, local)
+
+
+def nonfinite_errors(body: bytes, limits: Limits, local: LocalKeys) -> list[FieldError]:
+    """The invalid fields of a body that is JSON but for ``NaN`` or ``Infinity`` numbers
+    (which JavaScript and Python write, and JSON lacks): each names the field holding one.
+    Empty when the body is malformed otherwise."""
+    if b"NaN" not in body and b"Infinity" not in body:
+        return []
+    try:
+        doc = json.loads(body)  # Python's reader takes NaN and ±Infinity
+    except (ValueError, RecursionError):
+        return []
+    return _errors_of(doc, limits, local)
+
+
+def _errors_of(doc: Any, limits: Limits, local: LocalKeys) -> list[FieldError]:
     out = Collector()
     with contextlib.suppress(Enough):
         _check_body(doc, limits, local, out)

@@ -60,6 +60,14 @@ def test_a_bad_value_in_a_column_is_named_by_column_and_row(client, rows, featur
     assert errors["/rows/features/rt_lag48h/0"]["detail"] == "must be a number or null"
 
 
+def test_a_null_in_a_time_column_means_not_given(client, rows, features):
+    columns = columns_json(rows, features)
+    columns["dst_flag"] = ["N", None]
+    columns["issue_time_utc"] = [None, None]
+    answer = client.post("/score", json={"rows": columns})
+    assert answer.status_code == 200, answer.text
+
+
 def test_missing_unknown_and_short_columns_are_named(client, rows, features):
     columns = columns_json(rows, features)
     del columns["features"]["dam_lag24h"]

@@ -73,10 +73,40 @@ def test_an_unknown_feature_is_named_with_its_value(client, good):
 
 
 @pytest.mark.parametrize("literal", ["NaN", "Infinity", "-Infinity"])
-def test_nan_and_infinite_literals_are_malformed_json(client, good, literal):
-    text = json.dumps(good).replace('"dam_lag24h": ', f'"dam_lag24h": {literal}, "x": ', 1)
-    body = problem(client.post("/score", content=text.encode()), 400)
-    assert body["type"].endswith(":malformed-json")
+def test_nan_and_infinite_literals_are_named_with_their_field(client, good, literal):
+    text = json.dumps(good)
+    start = text.index('"dam_lag24h": ') + len('"dam_lag24h": ')
+    doc = text[:start] + literal + text[text.index(",", start) :]  # JSON has no such literal
+    errors = errors_of(client.post("/score", content=doc.encode()))
+    assert list(errors) == ["/rows/0/features/dam_lag24h"]
+    assert errors["/rows/0/features/dam_lag24h"]["value"] == literal
+    assert "NaN or infinite" in errors["/rows/0/features/dam_lag24h"]["detail"]
+
+
+def test_a_nan_literal_in_a_body_malformed_otherwise_is_malformed_json(client, good):
+    text = json.dumps(good).replace('"dam_lag24h": ', '"dam_lag24h": NaN, ', 1)  # no value
+    assert problem(client.post("/score", content=text.encode()), 400)["type"].endswith(
+        ":malformed-json"
+    )
+
+
+@pytest.mark.parametrize("depth", [1_000, 60_000])  # the body limit here is 200 kB
+def test_a_body_nested_too_deeply_is_refused(client, depth):
+    for doc in ("[" * depth + "]" * depth, '{"rows": ' + "[" * depth + "]" * depth + "}"):
+        body = problem(client.post("/score", content=doc.encode()), 400)
+        assert body["type"].endswith(":malformed-json") and "too deeply" in body["detail"]
+
+
+def test_long_values_are_shown_cut_and_large_ones_summarised(client, good):
+    row = copy.deepcopy(good["rows"][0])
+    good["rows"][0]["settlement_point"] = "X" * 5000
+    good["rows"][1]["features"]["dam_lag24h"] = list(range(1000))
+    errors = errors_of(client.post("/score", json=good))
+    point = errors["/rows/0/settlement_point"]["value"]
+    assert len(point) == 201 and point.endswith("…")
+    assert errors["/rows/1/features/dam_lag24h"]["value"] == "(an array of 1000 values)"
+    whole = problem(client.post("/score", json=[row] * 30), 422)
+    assert len(json.dumps(whole)) < 2_000  # the body is not echoed back whole
 
 
 @pytest.mark.parametrize("value", ["1e400", "-1e39", "1" + "0" * 400])
