@@ -26,12 +26,15 @@ db_option = click.option(
 )
 
 
-def _engine(db_url: str | None):  # type: ignore[no-untyped-def]
-    from ercot_dart.db.engine import make_engine
+def _engine(db_url: str | None, create: bool = True):  # type: ignore[no-untyped-def]
+    """The source database's engine (``create`` False: one that must exist already)."""
+    from ercot_dart.db.engine import DatabaseError, make_engine
 
     url = db_url or get_settings().source_url
     try:
-        return make_engine(url)
+        return make_engine(url, create)
+    except DatabaseError as exc:
+        _fail(str(exc))
     except Exception as exc:  # a malformed URL or a missing driver
         raise click.UsageError(f"--db {url!r}: {exc}") from None
 
@@ -170,7 +173,7 @@ def calibrate_cmd(real_dir: Path, db_url: str | None) -> None:
 
     if not real_dir.is_dir():
         raise click.BadParameter(f"{real_dir} is not a folder", param_hint="--real")
-    click.echo(calibration_report(_engine(db_url), real_dir))
+    click.echo(calibration_report(_engine(db_url, create=False), real_dir))
 
 
 @main.command("features")
@@ -201,7 +204,7 @@ def features_cmd(
         raise click.BadParameter(f"--end {end} is before --start {start}", param_hint="--end")
     settings = get_settings()
     url = db_url or settings.source_url
-    _engine(url).dispose()  # a malformed URL is a usage error
+    _engine(url, create=False).dispose()  # a malformed URL is a usage error
     console = Console(stderr=True)
     try:
         with console.status("building features") as status:

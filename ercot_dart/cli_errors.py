@@ -38,11 +38,12 @@ class Commands(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         from sqlalchemy.exc import InterfaceError, OperationalError
 
+        from ercot_dart.db.engine import DatabaseError
         from ercot_dart.settings import SettingsInvalid
 
         try:
             return super().invoke(ctx)
-        except SettingsInvalid as exc:
+        except (SettingsInvalid, DatabaseError) as exc:
             fail(str(exc))
         except (OperationalError, InterfaceError) as exc:  # connecting, locks, missing tables
             cause = str(getattr(exc, "orig", None) or exc).strip()

@@ -26,7 +26,7 @@ def extract_source(
     lookback_days: int,
 ) -> TableExtract:
     """Bring one source table's raw stage up to date (only new or corrected days)."""
-    engine = make_engine(db_url)
+    engine = make_engine(db_url, create=False)
     try:
         result = extract_table(
             engine, stage_dir, table, start=start, end=end, lookback_days=lookback_days

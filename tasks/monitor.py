@@ -28,7 +28,7 @@ from tasks.retry import RETRIES
 @task(cache_policy=NO_CACHE, **RETRIES)
 def check_freshness(db_url: str, moment: pd.Timestamp) -> pd.DataFrame:
     """How fresh each source table is at ``moment`` (``freshness.FRESHNESS_COLUMNS``)."""
-    engine = make_engine(db_url)
+    engine = make_engine(db_url, create=False)
     try:
         observed = freshness.observe(engine, moment)
     finally:

@@ -30,7 +30,12 @@ def is_transient(exc: BaseException) -> bool:
         ):
             return True
         if isinstance(exc, OSError) and not isinstance(
-            exc, FileNotFoundError | PermissionError | IsADirectoryError
+            exc,
+            FileNotFoundError
+            | FileExistsError
+            | PermissionError
+            | IsADirectoryError
+            | NotADirectoryError,
         ):
             return True
         exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]

@@ -14,18 +14,32 @@ class DatabaseError(Exception):
     """The source database cannot be reached or set up; the message says which and why."""
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, create: bool = True) -> Engine:
     """An engine for ``url``; for SQLite, creates the folder and turns on WAL.
 
     Args:
         url: SQLAlchemy URL (``sqlite:///data/ercot.sqlite``, ``postgresql+psycopg://...``,
             ``mssql+pyodbc://...``). A bare ``postgresql://`` uses psycopg 3.
+        create: False for a database only read: a SQLite file that does not exist is an error
+            (instead of a new empty database, and its folder, made by the reading).
+
+    Raises:
+        DatabaseError: the SQLite file does not exist (``create`` False), or its folder cannot
+            be made; the message names the URL.
     """
     parsed = make_url(url)
     if parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        path = Path(parsed.database).expanduser()
+        if not create and not path.is_file():
+            raise DatabaseError(f"{url}: no SQLite database at {path}")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:  # a file where a folder should be, no permission
+            raise DatabaseError(
+                f"{url}: cannot make the folder {path.parent}: {exc.strerror}"
+            ) from None
     engine = create_engine(parsed)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)

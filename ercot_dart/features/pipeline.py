@@ -94,7 +94,7 @@ def update_features(
     """
     say = progress or (lambda _msg: None)
     first = extract_start(start)
-    engine = make_engine(db_url)
+    engine = make_engine(db_url, create=False)
     try:
         extracts = []
         for table in SourceTable:

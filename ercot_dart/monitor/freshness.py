@@ -200,14 +200,15 @@ def observe(engine: Engine, moment: pd.Timestamp) -> Observed:
             ).scalars()
             out.sced_stamps = [pd.Timestamp(s).to_pydatetime() for s in stamps]
         dam = TABLES[SourceTable.DAM_SPP]
-        out.dam_points = set(
-            conn.execute(
-                select(dam.c.SettlementPoint)
-                .where(dam.c.DeliveryDate > local.date() - timedelta(days=7))
-                .where(dam.c.DeliveryDate <= local.date())
-                .distinct()
-            ).scalars()
-        )
+        if latest["dam_spp"] is not None:
+            out.dam_points = set(
+                conn.execute(
+                    select(dam.c.SettlementPoint)
+                    .where(dam.c.DeliveryDate > local.date() - timedelta(days=7))
+                    .where(dam.c.DeliveryDate <= local.date())
+                    .distinct()
+                ).scalars()
+            )
         rt_day = (local - timedelta(hours=2)).date()
         if latest["rtm_spp"] is not None:
             rtm = TABLES[SourceTable.RTM_SPP]

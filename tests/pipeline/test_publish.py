@@ -12,6 +12,7 @@ from sqlalchemy.dialects import mssql
 from sqlalchemy.schema import CreateTable
 from sqlglot import exp
 
+from ercot_dart.db.engine import make_engine
 from ercot_dart.db.write import mssql_merge_sql
 from ercot_dart.publish.blob import (
     AzureBlobStore,
@@ -210,3 +211,27 @@ def test_email_reaches_an_smtp_server():
 def test_no_smtp_server_is_a_transient_delivery_error():
     with pytest.raises(DeliveryError, match="unavailable"):
         Email("127.0.0.1", 9, "dart@example.com", ["a@example.com"]).send(Message("t"))
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        FileExistsError(17, "File exists"),  # a file where a folder should be
+        NotADirectoryError(20, "Not a directory"),
+        PermissionError(13, "Permission denied"),
+        FileNotFoundError(2, "No such file or directory"),
+    ],
+)
+def test_a_path_in_the_way_is_not_retried(error):
+    assert not is_transient(error)
+    assert is_transient(ConnectionResetError(104, "Connection reset by peer"))
+
+
+def test_a_predictions_database_whose_folder_cannot_be_made_is_named(tmp_path):
+    from ercot_dart.db.engine import DatabaseError
+
+    (tmp_path / "afile").write_text("")
+    url = f"sqlite:///{tmp_path / 'afile' / 'p.sqlite'}"
+    with pytest.raises(DatabaseError, match="cannot make the folder") as err:
+        make_engine(url)
+    assert url in str(err.value) and not is_transient(err.value)
