@@ -82,12 +82,22 @@ def notify_failure(flow: Any, flow_run: Any, state: Any) -> None:
         log.info("stale sources: alerted once per incident, no failure notice")
         return
     message = failure_message(
-        flow_run.name, flow.name, state.message or state.name, getattr(flow_run, "ui_url", None)
+        flow_run.name, flow.name, state.message or state.name, _ui_url(flow_run)
     )
     try:
         broadcast(message, log, "failure notice")
     except Exception as exc:  # the channels' settings themselves: logged, the run's error stands
         log.error("failure notice not sent: %s", exc)
+
+
+def _ui_url(flow_run: Any) -> str | None:
+    """The run's page in the Prefect UI (Cloud, or a server with ``PREFECT_UI_URL``)."""
+    from prefect.utilities.urls import url_for
+
+    try:
+        return url_for(flow_run)
+    except Exception:  # no UI known: the notice goes without a link
+        return None
 
 
 def summarize(markdown: str) -> None:

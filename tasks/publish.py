@@ -19,7 +19,7 @@ from prefect.cache_policies import NO_CACHE
 from ercot_dart.db.engine import make_engine
 from ercot_dart.publish.blob import open_blob_store, prediction_key, read_parquet_bytes
 from ercot_dart.publish.hour_file import issue_rows, with_issue_rows
-from ercot_dart.publish.notify import Message, channels
+from ercot_dart.publish.notify import Message, channel, configured
 from ercot_dart.publish.sql import write_predictions
 from ercot_dart.settings import get_settings
 from tasks.retry import RETRIES
@@ -96,11 +96,7 @@ def upsert_predictions(db_url: str, frame: pd.DataFrame) -> int:
 def notify(kind: str, message: Message) -> None:
     """Send ``message`` through the configured channel ``kind`` (its secret is read here, so it
     is never a task input)."""
-    for channel in channels(get_settings()):
-        if channel.kind == kind:
-            channel.send(message)
-            return
-    raise ValueError(f"no {kind} channel is configured")
+    channel(get_settings(), kind).send(message)
 
 
 def broadcast(message: Message, log: Any, what: str) -> dict[str, str]:
@@ -108,11 +104,11 @@ def broadcast(message: Message, log: Any, what: str) -> dict[str, str]:
     task. A channel that still fails is logged ("<what> to <channel> not delivered") and
     reported, never raised: the run's own outcome stands. Returns channel → "ok" or the error."""
     outcome: dict[str, str] = {}
-    for channel in channels(get_settings()):
+    for kind in configured(get_settings()):
         try:
-            notify(channel.kind, message)
-            outcome[channel.kind] = "ok"
+            notify(kind, message)
+            outcome[kind] = "ok"
         except Exception as exc:
-            log.error("%s to %s not delivered: %s", what, channel.kind, exc)
-            outcome[channel.kind] = str(exc)
+            log.error("%s to %s not delivered: %s", what, kind, exc)
+            outcome[kind] = str(exc)
     return outcome

@@ -197,24 +197,42 @@ class Email(Channel):
             ) from None
 
 
-def channels(settings: Settings) -> list[Channel]:
-    """The channels configured in settings (secrets resolved)."""
-    out: list[Channel] = []
+def configured(settings: Settings) -> list[str]:
+    """The kinds of channel set up in settings (``slack``, ``teams``, ``email``), in that order;
+    nothing is resolved, so one channel's bad secret cannot keep the others quiet."""
+    kinds = []
     if settings.notify_slack_webhook:
-        out.append(Slack(resolve(settings.notify_slack_webhook, "ERCOT_DART_NOTIFY_SLACK_WEBHOOK")))
+        kinds.append("slack")
     if settings.notify_teams_webhook:
-        out.append(Teams(resolve(settings.notify_teams_webhook, "ERCOT_DART_NOTIFY_TEAMS_WEBHOOK")))
-    to = [a.strip() for a in settings.notify_email_to.split(",") if a.strip()]
-    if to:
-        out.append(
-            Email(
-                host=settings.smtp_host,
-                port=settings.smtp_port,
-                sender=settings.notify_email_from,
-                to=to,
-                username=settings.smtp_username,
-                password=resolve(settings.smtp_password, "ERCOT_DART_SMTP_PASSWORD"),
-                starttls=settings.smtp_starttls,
-            )
+        kinds.append("teams")
+    if _recipients(settings):
+        kinds.append("email")
+    return kinds
+
+
+def channel(settings: Settings, kind: str) -> Channel:
+    """The configured channel ``kind``, its secret resolved.
+
+    Raises:
+        SecretError: its secret cannot be resolved (a permanent error: not retried).
+        ValueError: no such channel is configured.
+    """
+    if kind == "slack" and settings.notify_slack_webhook:
+        return Slack(resolve(settings.notify_slack_webhook, "ERCOT_DART_NOTIFY_SLACK_WEBHOOK"))
+    if kind == "teams" and settings.notify_teams_webhook:
+        return Teams(resolve(settings.notify_teams_webhook, "ERCOT_DART_NOTIFY_TEAMS_WEBHOOK"))
+    if kind == "email" and _recipients(settings):
+        return Email(
+            host=settings.smtp_host,
+            port=settings.smtp_port,
+            sender=settings.notify_email_from,
+            to=_recipients(settings),
+            username=settings.smtp_username,
+            password=resolve(settings.smtp_password, "ERCOT_DART_SMTP_PASSWORD"),
+            starttls=settings.smtp_starttls,
         )
-    return out
+    raise ValueError(f"no {kind} channel is configured")
+
+
+def _recipients(settings: Settings) -> list[str]:
+    return [a.strip() for a in settings.notify_email_to.split(",") if a.strip()]

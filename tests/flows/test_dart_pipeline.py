@@ -9,6 +9,7 @@ import asyncio
 from datetime import UTC, date, datetime
 
 import pandas as pd
+import pytest
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
 
@@ -72,3 +73,23 @@ def test_a_backfill_publishes_one_file_per_issue_hour(prefect_api, pipeline):
     for issue in (datetime(2024, 8, 17, 14, tzinfo=UTC), datetime(2024, 8, 18, 14, tzinfo=UTC)):
         frame = published_blob(issue)
         assert (frame["issue_time_utc"] == pd.Timestamp(issue)).all() and len(frame)
+
+
+def test_a_bad_secret_silences_its_channel_only(prefect_api, pipeline, monkeypatch):
+    hooks, box = pipeline
+    monkeypatch.setenv("ERCOT_DART_NOTIFY_SLACK_WEBHOOK", "prefect-secret:no-such-block")
+    get_settings.cache_clear()
+    result = dart_pipeline(issue_time=ISSUE)  # published, and the run completes
+    assert result["rows"] == HUBS * 24 * 4
+    assert hooks.bodies("slack") == [] and len(hooks.bodies("teams")) == 1
+    assert [s for s in box.subjects() if "published" in s]
+
+
+def test_a_failure_notice_links_to_the_run(prefect_api, pipeline, monkeypatch, tmp_path):
+    hooks, _ = pipeline
+    monkeypatch.setenv("ERCOT_DART_REGISTRY_DIR", str(tmp_path / "empty-registry"))
+    get_settings.cache_clear()
+    with pytest.raises(Exception, match="champion"):
+        dart_pipeline(issue_time=ISSUE)
+    [notice] = [b["text"] for b in hooks.bodies("slack") if "FAILED" in b["text"]]
+    assert "Details: http" in notice and "/runs/flow-run/" in notice
