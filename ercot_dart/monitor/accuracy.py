@@ -78,12 +78,17 @@ def realized(predictions: pd.DataFrame, truth: pd.DataFrame, rules: AsOfRules) -
 
 def daily_accuracy(frame: pd.DataFrame, days: list[date], window_days: int) -> pd.DataFrame:
     """Metrics for each day of ``days`` over the ``window_days`` local delivery days ending
-    there, per model, overall (``ALL``) and per settlement point (``ACCURACY_COLUMNS``)."""
+    there, per model, overall (``ALL``) and per settlement point (``ACCURACY_COLUMNS``). A day
+    without realized rows of its own has none: its window would only repeat the day before's,
+    and "worse on N days in a row" must mean N days of evidence."""
     if frame.empty:
         return pd.DataFrame(columns=ACCURACY_COLUMNS)
     delivery = frame["interval_start_utc"].dt.tz_convert(CENTRAL).dt.date
+    realized_days = set(delivery)
     rows = []
     for day in days:
+        if day not in realized_days:
+            continue
         window = frame[(delivery > day - timedelta(days=window_days)) & (delivery <= day)]
         for model, part in window.groupby("model", sort=True):
             groups = [(ALL, part), *part.groupby("settlement_point", sort=True)]

@@ -3,7 +3,7 @@ baselines ride along; daily windows; the retraining trigger."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import pandas as pd
@@ -107,3 +107,12 @@ def test_retraining_is_asked_for_only_after_n_bad_days_in_a_row():
     )
     assert retrain_reason(good, days=3) is None
     assert retrain_reason(bad.iloc[0:0], days=3) is None
+
+
+def test_one_realized_day_is_not_three_bad_days_in_a_row():
+    frame = frame_of_days(1, 3.0, 2.0)  # one day of realized prices, then none
+    first = frame["interval_start_utc"].dt.tz_convert("America/Chicago").dt.date.min()
+    days = [first + timedelta(days=k) for k in range(7)]
+    accuracy = daily_accuracy(frame, days, window_days=7)
+    assert set(accuracy["day"]) == {first}  # the days after it add no evidence
+    assert retrain_reason(accuracy, days=3) is None
