@@ -8,6 +8,7 @@ so every worker process reads the same settings.
 from __future__ import annotations
 
 import os
+import socket
 from pathlib import Path
 
 import click
@@ -67,13 +68,17 @@ def serve(
             os.environ["ERCOT_DART_REGISTRY_URL"] = ""
             os.environ["ERCOT_DART_REGISTRY_DIR"] = str(Path(registry_url).resolve())
     if feature_store is not None:
-        if not feature_store.is_dir():
-            _fail(f"--feature-store {feature_store}: no such folder (run `ercot-dart features`)")
         os.environ["ERCOT_DART_SERVE_FEATURE_STORE"] = str(feature_store.resolve())
     if log_level is not None:
         os.environ["ERCOT_DART_SERVE_LOG_LEVEL"] = log_level.upper()
     get_settings.cache_clear()
     settings = get_settings()
+    store = settings.serve_feature_store
+    if store is not None and not store.is_dir():
+        given = "--feature-store" if feature_store is not None else "ERCOT_DART_SERVE_FEATURE_STORE"
+        _fail(f"{given} {store}: no such folder (run `ercot-dart features`)")
+    if not settings.registry_url and not settings.registry_root.is_dir():
+        _fail(f"no registry at {settings.registry_root}: no such folder (run `ercot-dart train`)")
     try:
         registry = open_registry(settings)
         champion = registry.champion()
@@ -81,6 +86,7 @@ def serve(
         _fail(f"cannot read the registry: {exc}")
     if champion is None:
         _fail(f"no champion bundle in {registry.location}: train one first (ercot-dart train)")
+    _check_listen(host, port)
     click.echo(
         f"serving bundle {champion} from {registry.location} on http://{host}:{port} "
         f"({workers} worker{'s' if workers > 1 else ''}; Ctrl-C stops)"
@@ -96,3 +102,15 @@ def serve(
         lifespan="on",
         timeout_graceful_shutdown=10,
     )
+
+
+def _check_listen(host: str, port: int) -> None:
+    """Fail, before saying it serves, when ``host:port`` cannot be listened on (taken, or an
+    address of no interface here)."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+            probe.bind(address)
+    except OSError as exc:
+        _fail(f"cannot listen on {host}:{port}: {exc.strerror or exc}")
