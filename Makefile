@@ -50,7 +50,7 @@ demo: $(STAMP)
 	else echo "($(SHARED)/data/ercot-real not found: real-data import and calibration skipped)"; fi
 	@echo
 	@echo "Source tables:  data/ercot.sqlite (synthetic market), data/ercot-real.sqlite (real ERCOT files)"
-	@echo "Feature store:  data/features/month=YYYY-MM/part.parquet"
+	@echo "Feature store:  data/features/YYYY-MM/part.parquet"
 	@echo "Model bundles:  data/registry/bundles/<bundle id>/ (ONNX models, manifest.json, metrics.json, plots)"
 	@echo "Predictions:    data/blob/predictions/YYYY/MM/DD/HH/predictions.parquet and the table"
 	@echo "                predictions_dart_spread in data/predictions.sqlite"

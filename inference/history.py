@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from ercot_dart.features.store import month_path, months, read_features
+from ercot_dart.features.store import month_file, months, read_features
 from ercot_dart.models.preprocess import Preprocessor
 from inference.decode import BundleCodec
 from inference.hours import HOUR_S
@@ -73,7 +73,7 @@ class StoreReader:
         out = []
         for month in months(self.root):
             try:
-                stat = month_path(self.root, month).stat()
+                stat = month_file(self.root, month).stat()
             except FileNotFoundError:  # replaced between listing and stat
                 continue
             out.append((month, stat.st_mtime_ns, stat.st_size))
@@ -84,7 +84,7 @@ class StoreReader:
         last = months(self.root)
         if not last:
             return pd.DataFrame(columns=["settlement_point", "interval_start_utc"])
-        tail = pd.read_parquet(month_path(self.root, last[-1]), columns=["interval_start_utc"])
+        tail = pd.read_parquet(month_file(self.root, last[-1]), columns=["interval_start_utc"])
         end = pd.Timestamp(tail["interval_start_utc"].max())
         return read_features(self.root, start=end - pd.Timedelta(days=self.days))
 

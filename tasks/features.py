@@ -11,6 +11,7 @@ from prefect import get_run_logger, task
 from ercot_dart.db.engine import make_engine
 from ercot_dart.ercot.vocab import SourceTable
 from ercot_dart.features.asof import AsOfRules
+from ercot_dart.features.store import migrate_layout
 from ercot_dart.features.update import UpdatePlan, build_month, plan_update, refresh_hourly
 from ercot_dart.stage.extract import TableExtract, extract_table
 from tasks.retry import RETRIES
@@ -47,6 +48,7 @@ def plan_features(
 ) -> UpdatePlan:
     """Which hourly days and feature months the new data touches."""
     changed = {str(e.table): e.days for e in extracts}
+    migrate_layout(store)  # before any month is rebuilt
     return plan_update(stage_dir, store, changed, start, end)
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from ercot_dart.db.engine import make_engine
 from ercot_dart.ercot.vocab import SourceTable
+from ercot_dart.features import store as fs
 from ercot_dart.features.asof import AsOfRules
 from ercot_dart.features.build import require_prices
 from ercot_dart.features.update import REACH_DAYS, build_month, plan_update, refresh_hourly
@@ -107,6 +108,7 @@ def update_features(
     finally:
         engine.dispose()
     require_prices([str(e.table) for e in extracts if e.missing])
+    fs.migrate_layout(store)
     plan = plan_update(stage_dir, store, {str(e.table): e.days for e in extracts}, start, end)
     say(f"hourly prices of {len(plan.hourly_days)} day(s)")
     refresh_hourly(stage_dir, store, plan.hourly_days)

@@ -1,16 +1,22 @@
 """The feature store on disk: parquet partitioned by month, written whole or not at all.
 
-    <store>/month=YYYY-MM/part.parquet     features, one row per (settlement point, delivery hour)
+    <store>/YYYY-MM/part.parquet           features, one row per (settlement point, delivery hour)
     <store>/_hourly/day=YYYY-MM-DD/part.parquet   hourly prices per operating day (a cache)
     <store>/_state.json                     what the last build covered
 
 The month is the month of the row's local delivery day, so a DST day's 23 or 25 rows per point
-stay together. Names starting with ``_`` are not part of the dataset: pyarrow skips them.
+stay together. Names starting with ``_`` are not part of the dataset: pyarrow skips them, so
+``pd.read_parquet(<store>)`` reads the features and nothing else. The month folders are not
+named ``month=YYYY-MM``: a hive key would add a ``month`` column that clashes with the calendar
+feature of that name. Stores written that way are still read, and are renamed by the next
+features build (:func:`migrate_layout`).
 """
 
 from __future__ import annotations
 
 import json
+import re
+import shutil
 from collections.abc import Sequence
 from datetime import date, timedelta
 from pathlib import Path
@@ -32,8 +38,46 @@ HOURLY = "_hourly"
 PART = "part.parquet"
 
 
+_LEGACY = "month="
+_MONTH = re.compile(r"^\d{4}-\d{2}$")
+
+
 def month_path(store: Path, month: str) -> Path:
-    return Path(store) / f"month={month}" / PART
+    """Where a month's partition is written."""
+    return Path(store) / month / PART
+
+
+def _month_files(store: Path) -> dict[str, Path]:
+    """Each month's partition, by month; a month under its old folder name (``month=``) too."""
+    root = Path(store)
+    if not root.is_dir():
+        return {}
+    found: dict[str, Path] = {}
+    for folder in sorted(root.iterdir(), key=lambda f: f.name.startswith(_LEGACY)):
+        month = folder.name.removeprefix(_LEGACY)
+        if _MONTH.match(month) and month not in found and (folder / PART).is_file():
+            found[month] = folder / PART
+    return found
+
+
+def month_file(store: Path, month: str) -> Path:
+    """The month's partition as it is on disk (:func:`month_path`, or an older store's)."""
+    return _month_files(store).get(month, month_path(store, month))
+
+
+def migrate_layout(store: Path) -> int:
+    """Rename an older store's ``month=YYYY-MM`` folders to ``YYYY-MM`` (each rename atomic);
+    returns how many. A writer calls it before building; readers read both names."""
+    root = Path(store)
+    moved = 0
+    for folder in sorted(root.glob(_LEGACY + "*")) if root.is_dir() else []:
+        target = root / folder.name.removeprefix(_LEGACY)
+        if target.exists():  # a newer partition of the month is there already
+            shutil.rmtree(folder)
+        else:
+            folder.rename(target)
+        moved += 1
+    return moved
 
 
 def hourly_path(store: Path, day: date) -> Path:
@@ -170,17 +214,14 @@ def read_files(
 
 def months(store: Path) -> list[str]:
     """The months present in the store, in order."""
-    root = Path(store)
-    if not root.is_dir():
-        return []
-    return sorted(p.parent.name.removeprefix("month=") for p in root.glob("month=*/" + PART))
+    return sorted(_month_files(store))
 
 
 def read_month(
     store: Path, month: str, columns: Sequence[str] | None = None
 ) -> pd.DataFrame | None:
     """One month's partition (``columns``: all by default); None if there is none."""
-    path = month_path(store, month)
+    path = month_file(store, month)
     return pd.read_parquet(path, columns=columns) if path.is_file() else None
 
 
@@ -191,7 +232,7 @@ def read_features(
     columns: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """Rows of the store whose ``interval_start_utc`` is in ``[start, end)`` (UTC)."""
-    files = [str(month_path(store, m)) for m in months(store)]
+    files = [str(f) for _, f in sorted(_month_files(store).items())]
     if not files:
         raise FileNotFoundError(f"no feature store at {store}: run `ercot-dart features` first")
     # months built while a source was missing lack its columns: read them as nulls

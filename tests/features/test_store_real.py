@@ -107,6 +107,26 @@ def test_store_is_partitioned_by_month_with_the_promised_columns(built):
     assert not any(f.startswith(("as_", "lambda_", "load_fc")) for f in features)
 
 
+def test_the_store_reads_as_a_plain_parquet_dataset(built):
+    _, root, store = built
+    plain = pd.read_parquet(root / "features")  # what a notebook does first
+    assert len(plain) == len(store) and set(plain.columns) == set(store.columns)
+    assert "month" in plain.columns  # the calendar feature, not a partition key
+
+
+def test_an_older_store_is_read_then_renamed_by_the_next_build(built, real_engine, tmp_path):
+    _, root, store = built
+    old = tmp_path / "features"
+    shutil.copytree(root / "features", old)
+    for folder in [f for f in old.iterdir() if not f.name.startswith("_")]:
+        folder.rename(old / f"month={folder.name}")  # the layout before 2026-12
+    assert months(old) == months(root / "features")
+    pd.testing.assert_frame_equal(read_features(old), store)
+    update_features(str(real_engine.url), root / "stage", old, AsOfRules())
+    assert not list(old.glob("month=*")) and months(old) == months(root / "features")
+    assert len(pd.read_parquet(old)) == len(store)
+
+
 def test_a_second_run_with_nothing_new_does_nothing(built, real_engine):
     _, root, _ = built
     again = update_features(str(real_engine.url), root / "stage", root / "features", AsOfRules())

@@ -107,7 +107,7 @@ LEFT_OUT = [
     ".hypothesis/examples/x", ".coverage", "htmlcov/index.html",
     "build/lib/ercot_dart/__init__.py", "dist/ercot_dart-0.1.0.whl",
     "ercot_dart.egg-info/PKG-INFO",
-    "data/ercot.sqlite", "data/features/month=2025-01/part.parquet", "predictions.sqlite",
+    "data/ercot.sqlite", "data/features/2025-01/part.parquet", "predictions.sqlite",
     "tasks/cache.parquet",
     ".env", ".env.production", "certs/client.pem",
     "infra-outputs.json", "work-pool.json", "info.json", "score.json", "report.html",
