@@ -199,6 +199,7 @@ def features_cmd(
 
     from ercot_dart.features.build import MissingSourceError
     from ercot_dart.features.pipeline import update_features
+    from ercot_dart.features.source import SourceMismatch
 
     if start and end and end < start:
         raise click.BadParameter(f"--end {end} is before --start {start}", param_hint="--end")
@@ -218,7 +219,7 @@ def features_cmd(
                 lookback_days=settings.lookback_days,
                 progress=lambda msg: status.update(msg),
             )
-    except MissingSourceError as exc:
+    except (MissingSourceError, SourceMismatch) as exc:
         _fail(str(exc))
     click.echo(build.summary())
 

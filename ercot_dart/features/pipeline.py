@@ -17,6 +17,7 @@ from ercot_dart.ercot.vocab import SourceTable
 from ercot_dart.features import store as fs
 from ercot_dart.features.asof import AsOfRules
 from ercot_dart.features.build import require_prices
+from ercot_dart.features.source import claim
 from ercot_dart.features.update import REACH_DAYS, build_month, plan_update, refresh_hourly
 from ercot_dart.stage.extract import TableExtract, extract_table
 
@@ -96,6 +97,7 @@ def update_features(
     say = progress or (lambda _msg: None)
     first = extract_start(start)
     engine = make_engine(db_url, create=False)
+    claim(db_url, stage_dir, store)
     try:
         extracts = []
         for table in SourceTable:
