@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 
 import numpy as np
 
@@ -79,6 +79,8 @@ def to_rows(
     for stamp in issue or ():
         if stamp is not None and not valid_time(stamp):
             raise Invalid("issue_time_utc is naive or out of range")
+    if issue and any(s is not None and s.utcoffset() for s in issue):  # answered in UTC
+        issue = [s if s is None else s.astimezone(UTC) for s in issue]
     keys = [code * POINT_STRIDE + hour for code, hour in zip(codes, hours, strict=True)]
     if len(keys) > 1 and len(set(keys)) < len(keys):
         raise Invalid("two rows name the same point and hour")

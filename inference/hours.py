@@ -128,5 +128,7 @@ def _convert(keys: list[tuple[date, int, bool]]) -> list[int | str]:
         elif pd.isna(utc.iloc[j]):
             out[i] = "this hour does not exist on the spring-forward day"
         else:
-            out[i] = int(utc.iloc[j].value // (HOUR_S * 10**9))
+            hour = int(utc.iloc[j].value // (HOUR_S * 10**9))
+            # the last local hours of 2100 are in 2101 UTC: out of range, as in the UTC form
+            out[i] = hour if in_range(hour) else out[i]
     return out

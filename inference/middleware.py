@@ -58,7 +58,8 @@ class RequestContext:
                 status = CLIENT_CLOSED  # returned without answering: the client went away first
         finally:
             seconds = time.perf_counter() - started
-            route = scope.get("path_template") or "unmatched"
+            # a 405 matched a route's path but none of its methods: the path is that route
+            route = scope.get("path_template") or (scope["path"] if status == 405 else "unmatched")
             self.metrics.observe(route, scope["method"], status, seconds)
             if access.isEnabledFor(logging.INFO):
                 fields = {

@@ -110,7 +110,7 @@ def document(
                             ARROW_MEDIA: {"schema": arrow},
                         },
                     },
-                    **_problems(problem, 400, 413, 422, 503),
+                    **_problems(problem, 400, 413, 415, 422, 503),
                     **common,
                 },
             }

@@ -35,6 +35,7 @@ class Kind(StrEnum):
     MALFORMED_ARROW = "malformed-arrow"
     INVALID_REQUEST = "invalid-request"
     PAYLOAD_TOO_LARGE = "payload-too-large"
+    UNSUPPORTED_MEDIA_TYPE = "unsupported-media-type"
     NOT_FOUND = "not-found"
     METHOD_NOT_ALLOWED = "method-not-allowed"
     BAD_REQUEST = "bad-request"

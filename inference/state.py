@@ -133,8 +133,10 @@ class ServiceState:
         try:
             registry = open_registry(self.settings)
             champion = registry.champion()
-        except BundleError as exc:  # a corrupt champion record
-            raise _rejected(str(exc)) from None
+        except BundleError as exc:  # a corrupt champion record: the registry, not a bundle
+            raise ProblemError(
+                503, Kind.REGISTRY_UNAVAILABLE, "Registry unreadable", f"{exc}"
+            ) from None
         except Exception as exc:  # unreachable storage, bad URL, missing credentials
             raise ProblemError(
                 503, Kind.REGISTRY_UNAVAILABLE, "Registry unavailable", f"{exc}"

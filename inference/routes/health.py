@@ -4,19 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from litestar import Request, Response, get
+from litestar import Request, Response, get, route
 
 from inference.routes.common import json_response, service
 from inference.schemas import Health, ModelInfo, ModelSpec, Ready
 
 
-@get("/health", sync_to_thread=False)
+@route("/health", http_method=["GET", "HEAD"], sync_to_thread=False)  # HEAD: load balancers
 def health() -> Response[bytes]:
     """Alive: the process answers (whether or not a bundle is loaded)."""
     return json_response(Health(status="alive"))
 
 
-@get("/ready", sync_to_thread=False)
+@route("/ready", http_method=["GET", "HEAD"], sync_to_thread=False)
 def ready(request: Request[Any, Any, Any]) -> Response[bytes]:
     """Ready when a bundle is loaded; 503 problem details otherwise."""
     snap = service(request).current()

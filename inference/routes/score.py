@@ -22,6 +22,7 @@ from inference import arrow
 from inference.batching import INLINE_ROWS, Batcher, record
 from inference.history import HistoryIndex, older_hours
 from inference.pipeline import Scored, score_requests
+from inference.problems import Kind, ProblemError
 from inference.respond import answer
 from inference.rows import Form
 from inference.rows import Request as Decoded
@@ -89,6 +90,16 @@ async def read_body(receive: Receive, length: int | None, limit: int) -> bytes |
             return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
+_JSON_ALIKE = (b"", b"application/json", b"text/json", b"text/plain")
+_CURL_DEFAULT = b"application/x-www-form-urlencoded"  # curl --data without -H: the body is JSON
+
+
+def _is_json(media_type: bytes) -> bool:
+    """Whether a body of this media type is read as JSON: JSON's own types, none given, plain
+    text, and curl's default; not another format (XML, CSV, multipart, ...)."""
+    return media_type in _JSON_ALIKE or media_type == _CURL_DEFAULT or media_type.endswith(b"+json")
+
+
 def _headers(headers: Iterable[tuple[bytes, bytes]]) -> tuple[bytes, int | None]:
     """(media type, lower case, without parameters; announced content length)."""
     media, length = b"", None
@@ -107,6 +118,14 @@ async def _answer(
     event loop's micro-batch; large ones, Arrow streams and reads of older store hours go to a
     worker thread."""
     form = Form.ARROW if content_type == _ARROW else Form.ROWS
+    if form is Form.ROWS and not _is_json(content_type):
+        raise ProblemError(
+            415,
+            Kind.UNSUPPORTED_MEDIA_TYPE,
+            "Unsupported media type",
+            f"a /score body is JSON (application/json) or an Arrow stream ({arrow.MEDIA_TYPE}), "
+            f"not {content_type.decode('latin-1')}",
+        )
     if form is Form.ROWS and len(body) <= INLINE_BODY_BYTES:
         decoded = snap.codec.decode(body)
         small = len(decoded.rows) + len(decoded.history) <= INLINE_ROWS
