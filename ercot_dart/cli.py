@@ -26,6 +26,16 @@ db_option = click.option(
 )
 
 
+unused_db_option = click.option(
+    "--db",
+    "db_url",
+    default=None,
+    metavar="URL",
+    expose_value=False,
+    help="Accepted like every command's; this command reads no source database.",
+)
+
+
 def _engine(db_url: str | None, create: bool = True):  # type: ignore[no-untyped-def]
     """The source database's engine (``create`` False: one that must exist already)."""
     from ercot_dart.db.engine import DatabaseError, make_engine
@@ -36,7 +46,10 @@ def _engine(db_url: str | None, create: bool = True):  # type: ignore[no-untyped
     except DatabaseError as exc:
         _fail(str(exc))
     except Exception as exc:  # a malformed URL or a missing driver
-        raise click.UsageError(f"--db {url!r}: {exc}") from None
+        given = (
+            "--db" if db_url else "ERCOT_DART_DB_URL" if get_settings().db_url else "the default"
+        )
+        raise click.UsageError(f"{given} {url!r}: {exc}") from None
 
 
 class _Date(click.ParamType):
@@ -110,7 +123,8 @@ def import_cmd(paths: tuple[Path, ...], posted_at: str | None, db_url: str | Non
     failed = [r for r in results if r.error]
     loaded = [r for r in results if r.ok and not r.skipped]
     summary = (
-        f"imported {len(loaded)} file(s), {sum(r.rows for r in loaded):,} rows into "
+        f"imported {len(loaded)} file(s), {sum(r.rows for r in loaded):,} rows (upserted: a row "
+        f"already there is replaced, never doubled) into "
         f"{engine.url.render_as_string(hide_password=True)}"
     )
     skipped = len(results) - len(loaded) - len(failed)
@@ -126,8 +140,18 @@ def import_cmd(paths: tuple[Path, ...], posted_at: str | None, db_url: str | Non
 @main.command("synth")
 @click.option("--start", type=DATE, required=True, help="First operating day (YYYY-MM-DD).")
 @click.option("--end", type=DATE, required=True, help="Last operating day, inclusive.")
-@click.option("--points", type=click.IntRange(min=1), default=None, help="Settlement points.")
-@click.option("--seed", type=int, default=None, help="Random seed: same seed, same tables.")
+@click.option(
+    "--points",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Settlement points (default: ERCOT_DART_SYNTH_POINTS, 20).",
+)
+@click.option(
+    "--seed",
+    type=int,
+    default=None,
+    help="Random seed: same seed, same tables (default: ERCOT_DART_SYNTH_SEED, 7).",
+)
 @db_option
 def synth_cmd(
     start: date, end: date, points: int | None, seed: int | None, db_url: str | None
@@ -205,7 +229,7 @@ def features_cmd(
         raise click.BadParameter(f"--end {end} is before --start {start}", param_hint="--end")
     settings = get_settings()
     url = db_url or settings.source_url
-    _engine(url, create=False).dispose()  # a malformed URL is a usage error
+    _engine(db_url, create=False).dispose()  # a malformed URL is a usage error
     console = Console(stderr=True)
     try:
         with console.status("building features") as status:

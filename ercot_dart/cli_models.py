@@ -16,7 +16,15 @@ import click
 from ercot_dart.cli_errors import expected_errors, fail
 from ercot_dart.registry.base import Registry
 
-registry_option = click.option(
+
+def registry_option(f: Any) -> Any:
+    """``--registry``, and ``--db`` as every command takes it (unused here)."""
+    from ercot_dart.cli import unused_db_option
+
+    return unused_db_option(_registry_option(f))
+
+
+_registry_option = click.option(
     "--registry",
     "location",
     default=None,

@@ -47,9 +47,31 @@ backfill_options = [
 
 def _with_db(db_url: str | None) -> None:
     """Make ``--db`` the source database of everything this process runs (flows included)."""
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
     if db_url:
+        try:
+            make_url(db_url)
+        except ArgumentError as exc:  # said now, not after starting a Prefect server
+            raise click.BadParameter(f"{db_url!r}: {exc}", param_hint="--db") from None
         os.environ["ERCOT_DART_DB_URL"] = db_url
         get_settings.cache_clear()
+
+
+def _check_backfill(
+    delivery_date: date | None, backfill_start: date | None, backfill_end: date | None
+) -> None:
+    """The date options' rules, said with the options' names (usage errors, exit 2)."""
+    if (backfill_start is None) != (backfill_end is None):
+        raise click.UsageError("--backfill-start and --backfill-end go together")
+    if backfill_start and backfill_end and backfill_end < backfill_start:
+        raise click.BadParameter(
+            f"{backfill_end} is before --backfill-start {backfill_start}",
+            param_hint="--backfill-end",
+        )
+    if delivery_date and backfill_start:
+        raise click.UsageError("give --delivery-date or a backfill range, not both")
 
 
 def _backfill(f):  # type: ignore[no-untyped-def]
@@ -94,6 +116,7 @@ def predict(
     from inference.bundle import load_bundle
 
     _with_db(db_url)
+    _check_backfill(delivery_date, backfill_start, backfill_end)
     if out is not None and out.suffix != ".parquet":
         raise click.BadParameter(f"{out} must end in .parquet", param_hint="--out")
     settings = get_settings()
@@ -153,6 +176,7 @@ def run(
     from flows.dart_pipeline import dart_pipeline
 
     _with_db(db_url)
+    _check_backfill(delivery_date, backfill_start, backfill_end)
     issue = _issue_time(issue_time)
     try:
         result = dart_pipeline(
@@ -166,9 +190,9 @@ def run(
     except Exception as exc:
         _fail(f"the pipeline failed: {type(exc).__name__}: {exc}")
     settings = get_settings()
-    click.echo(
-        f"dart-pipeline: {result['rows']:,} predictions for {', '.join(result['days'])} "
-        f"(issue time {result['issue_time_utc']}), bundle {result['bundle_id']}"
+    click.echo(  # a day already closed at the run's issue time is predicted as of its own
+        f"dart-pipeline: {result['rows']:,} predictions for {', '.join(result['targets'])}, "
+        f"bundle {result['bundle_id']}"
     )
     for blob in result["blobs"]:
         click.echo(f"  blob:  {blob}")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from ercot_dart.cli import unused_db_option
 from ercot_dart.cli_errors import fail as _fail
 
 
@@ -39,13 +40,7 @@ from ercot_dart.cli_errors import fail as _fail
     default=None,
     help="Level of the JSON logs (default from settings: INFO).",
 )
-@click.option(
-    "--db",
-    "db_url",
-    default=None,
-    metavar="URL",
-    help="Accepted like every command's; the service reads no source database.",
-)
+@unused_db_option
 def serve(
     host: str,
     port: int,
@@ -53,7 +48,6 @@ def serve(
     feature_store: Path | None,
     workers: int,
     log_level: str | None,
-    db_url: str | None,
 ) -> None:
     """Serve the registry's champion bundle over HTTP: /score, /model/info, /schema, ..."""
     import uvicorn

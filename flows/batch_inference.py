@@ -88,6 +88,7 @@ def batch_inference(
         "issue_time_utc": issue.isoformat(),
         "bundle_id": manifest["bundle_id"],
         "days": [str(t.delivery_day) for t in targets],
+        "targets": [str(t) for t in targets],  # each day as of its issue time
         "rows": rows,
     }
 

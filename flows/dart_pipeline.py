@@ -207,6 +207,7 @@ def dart_pipeline(
         "monitor": monitored,
         "issue_time_utc": predicted["issue_time_utc"],
         "days": predicted["days"],
+        "targets": predicted["targets"],
         "bundle_id": predicted["bundle_id"],
         "feature_rows": built["feature_rows"],
         "trained": trained,

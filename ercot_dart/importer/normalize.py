@@ -124,7 +124,8 @@ def _parse_text(values: pd.Series, length: int | None) -> pd.Series:
     if bad.any():
         pos = int(np.flatnonzero(bad.to_numpy())[0])
         expected = f"a name of 1 to {length} characters" if length else "a name"
-        raise v.ValueFormatError(pos, values.iloc[pos], expected)
+        given = values.iloc[pos]
+        raise v.ValueFormatError(pos, "" if pd.isna(given) else given, expected)  # an empty cell
     return text.astype(object)
 
 

@@ -38,7 +38,7 @@ class SplitDays:
     test: tuple[date, date]
     gap_days: int
 
-    def as_dict(self) -> dict[str, str]:
+    def as_dict(self) -> dict[str, str | int]:
         return {
             "train_start": str(self.train[0]),
             "train_end": str(self.train[1]),
@@ -46,7 +46,7 @@ class SplitDays:
             "valid_end": str(self.valid[1]),
             "test_start": str(self.test[0]),
             "test_end": str(self.test[1]),
-            "gap_days": str(self.gap_days),
+            "gap_days": self.gap_days,
         }
 
 
@@ -83,8 +83,9 @@ def plan_split(
     for name, (lo, hi) in (("train", train), ("valid", valid), ("test", test)):
         if hi < lo:
             raise SplitError(
-                f"the {name} split is empty after the {gap_days}-day gap ({lo}..{hi}): "
-                "move the boundaries apart or lower --gap-days"
+                f"the {name} split, from {lo}, is empty once the {gap_days} days before the next "
+                f"split are left out (it would end on {hi}): move the boundaries apart or lower "
+                "--gap-days"
             )
     return SplitDays(train, valid, test, gap_days)
 

@@ -127,7 +127,7 @@ def test_splits_leave_a_gap_and_refuse_impossible_boundaries():
     assert (split.valid[0] - split.train[1]).days == 11 and (
         split.test[0] - split.valid[1]
     ).days == 11
-    with pytest.raises(SplitError, match="empty after the 40-day gap"):
+    with pytest.raises(SplitError, match="is empty once the 40 days before the next split are left out"):
         plan_split(days, train_end=date(2024, 5, 1), valid_end=date(2024, 5, 20), gap_days=40)
     with pytest.raises(SplitError, match="train end"):
         plan_split(days, train_end=date(2024, 6, 1), valid_end=date(2024, 5, 1))

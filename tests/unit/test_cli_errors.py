@@ -55,3 +55,31 @@ def test_an_unreachable_database_is_one_line(tmp_path, args):
     assert out.returncode == 1
     assert out.stderr.startswith("error: database: ") and "Connection refused" in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_every_command_takes_db(tmp_path):
+    for args in (["models", "list"], ["serve"]):
+        out = run(*args, "--help")
+        assert "--db URL" in out.stdout, args
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["--backfill-start", "2024-01-02"], "--backfill-start and --backfill-end go together"),
+        (["--backfill-start", "2024-01-05", "--backfill-end", "2024-01-02"], "--backfill-end"),
+        (["--delivery-date", "2024-01-02", "--backfill-start", "2024-01-01",
+          "--backfill-end", "2024-01-03"], "not both"),
+    ],
+)  # fmt: skip
+def test_date_options_are_checked_by_their_names(tmp_path, args, says):
+    for command in ("predict", "run"):
+        out = run(command, *args, cwd=tmp_path)
+        assert out.returncode == 2 and says in out.stderr, out.stderr
+
+
+def test_a_malformed_db_url_is_a_usage_error_named_where_it_came_from(tmp_path):
+    out = run("run", "--db", "notaurl", cwd=tmp_path)  # before any Prefect server starts
+    assert out.returncode == 2 and "'notaurl'" in out.stderr and "--db" in out.stderr
+    out = run("features", env={"ERCOT_DART_DB_URL": "garbage"}, cwd=tmp_path)
+    assert out.returncode == 2 and "ERCOT_DART_DB_URL 'garbage'" in out.stderr
