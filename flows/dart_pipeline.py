@@ -102,7 +102,11 @@ def _ui_url(flow_run: Any) -> str | None:
 
 def summarize(markdown: str) -> None:
     """The ``dart-run-summary`` artifact (one that cannot be written is logged: it must not
-    hide the run's own result or error)."""
+    hide the run's own result or error). Its lines also go to the run's log, which
+    ``prefect deployment run --watch`` and the run's page show first."""
+    log = get_run_logger()
+    for line in markdown.splitlines()[2:]:
+        log.info(line.removeprefix("- "))
     try:
         create_markdown_artifact(
             key="dart-run-summary",
@@ -110,7 +114,7 @@ def summarize(markdown: str) -> None:
             description="Whether and why this run retrained; what it published or why it stopped",
         )
     except Exception as exc:
-        get_run_logger().warning("run summary artifact not written: %s", exc)
+        log.warning("run summary artifact not written: %s", exc)
 
 
 def run_summary(issue: pd.Timestamp, retrain: str, result: dict | None, error: str | None) -> str:
@@ -123,8 +127,11 @@ def run_summary(issue: pd.Timestamp, retrain: str, result: dict | None, error: s
             lines.append(f"- bundle {trained['bundle_id']}: {trained['reason']}")
         lines.append(
             f"- scored with bundle `{result['bundle_id']}`: {result.get('rows', 0):,} rows for "
-            f"delivery day(s) {', '.join(result['days'])}"
+            f"{', '.join(result.get('targets', result['days']))}"
         )
+        lines += [f"- published to {blob}" for blob in result.get("blobs", [])]
+        if result.get("table"):
+            lines.append(f"- and to the table {result['table']}")
     if error is not None:
         lines.append(f"- stopped: {error}")
     return "\n".join(lines)
