@@ -5,28 +5,22 @@ at the end of the accepted years."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from litestar.testing import TestClient
 
-from inference.app import create_app
 from tests.serving.conftest import (
     API_KEY,
     SCORED_FROM,
     bundle_features,
     row_json,
-    serve_settings,
-    wait_ready,
 )
 
 
 @pytest.fixture
-def client(registry, tmp_path) -> Iterator[TestClient]:
-    with TestClient(create_app(serve_settings(registry, tmp_path))) as c:
-        wait_ready(c.get)
-        yield c
+def client(make_client) -> TestClient:
+    return make_client()
 
 
 @pytest.fixture
