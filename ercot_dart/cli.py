@@ -386,10 +386,12 @@ def backtest_cmd(
     """Walk-forward predictions over history, each window trained only on data published before it."""
     import json
 
+    from ercot_dart.atomic import write_text_atomically
     from ercot_dart.models.backtest import BacktestError, run_backtest
     from ercot_dart.models.base import MODELS, ModelConfig
     from ercot_dart.models.data import SplitError
     from ercot_dart.models.training import TrainRequest
+    from ercot_dart.parquet_files import write_predictions_file
 
     if out.suffix != ".parquet":
         raise click.BadParameter(f"{out} must end in .parquet", param_hint="--out")
@@ -409,11 +411,11 @@ def backtest_cmd(
         _status("backtesting") as status,
     ):
         result = run_backtest(request, start, end, retrain_every, progress=status.update)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    result.predictions.to_parquet(out, index=False)
+    write_predictions_file(out, result.predictions)
     sidecar = out.with_suffix(".metrics.json")
-    sidecar.write_text(
-        json.dumps({"overall": result.overall, "windows": result.windows}, indent=2, default=float)
+    write_text_atomically(
+        sidecar,
+        json.dumps({"overall": result.overall, "windows": result.windows}, indent=2, default=float),
     )
     click.echo(f"{result.summary()}; predictions in {out}, metrics in {sidecar}")
 

@@ -108,7 +108,7 @@ def predict(
 ) -> None:
     """Batch inference with the champion bundle on the current feature store (run
     `ercot-dart features` first to bring it up to date)."""
-    from ercot_dart.atomic import replacing
+    from ercot_dart.parquet_files import write_predictions_file
     from ercot_dart.predict import plan_targets, predict_target
     from ercot_dart.registry import open_registry
     from ercot_dart.registry.bundle import BundleError
@@ -145,8 +145,7 @@ def predict(
         click.echo(ens.head(24).to_string(index=False))
     else:
         out.parent.mkdir(parents=True, exist_ok=True)
-        with replacing(out) as tmp:
-            frame.to_parquet(tmp, index=False)
+        write_predictions_file(out, frame)
     click.echo(
         f"{len(frame):,} predictions for {frame['settlement_point'].nunique()} settlement points, "
         f"delivery day(s) {days}, bundle {bundle.bundle_id}"

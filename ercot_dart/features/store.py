@@ -29,6 +29,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 from numpy.typing import NDArray
 
+from ercot_dart.parquet_files import to_table
 from ercot_dart.stage.layout import day_dirs, replacing, write_text_atomically
 
 if TYPE_CHECKING:  # the store is also read where prices are never computed (serving)
@@ -91,7 +92,7 @@ def write_parquet(path: Path, frame: pd.DataFrame) -> None:
     ones readers filter on): trying dictionaries on a hundred float feature columns doubled the
     write time for files a third smaller.
     """
-    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = to_table(frame)
     keys = [f.name for f in table.schema if not pa.types.is_floating(f.type)]
     write_table(path, table, use_dictionary=keys, write_statistics=keys)
 

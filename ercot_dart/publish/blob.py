@@ -22,10 +22,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-import pyarrow as pa
 import pyarrow.parquet as pq
 
 from ercot_dart.atomic import replacing
+from ercot_dart.parquet_files import to_table
 
 if TYPE_CHECKING:
     from azure.storage.blob import ContainerClient
@@ -59,7 +59,7 @@ def prediction_key(issue_time_utc: pd.Timestamp) -> str:
 
 def to_parquet_bytes(frame: pd.DataFrame) -> bytes:
     """A prediction frame as parquet bytes (timestamps in UTC, microseconds)."""
-    table = pa.Table.from_pandas(frame, preserve_index=False)
+    table = to_table(frame)
     sink = io.BytesIO()
     pq.write_table(table, sink, coerce_timestamps="us", allow_truncated_timestamps=True)
     return sink.getvalue()

@@ -9,6 +9,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pandas as pd
+import pyarrow.parquet as pq
 import pytest
 import sqlalchemy as sa
 
@@ -112,6 +113,8 @@ def test_the_store_reads_as_a_plain_parquet_dataset(built):
     plain = pd.read_parquet(root / "features")  # what a notebook does first
     assert len(plain) == len(store) and set(plain.columns) == set(store.columns)
     assert "month" in plain.columns  # the calendar feature, not a partition key
+    schema = pq.read_schema(next((root / "features").glob("*/part.parquet")))
+    assert str(schema.field("settlement_point").type) == "string"  # as contracts.md says
 
 
 def test_an_older_store_is_read_then_renamed_by_the_next_build(built, real_engine, tmp_path):

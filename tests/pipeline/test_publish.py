@@ -79,6 +79,24 @@ def test_parquet_round_trip_keeps_the_promised_columns_and_utc():
     pd.testing.assert_series_equal(back["prediction"], frame["prediction"])
 
 
+def test_prediction_files_type_their_text_columns_string_as_promised(tmp_path):
+    import io
+
+    import pyarrow.parquet as pq
+
+    from ercot_dart.parquet_files import write_predictions_file
+
+    frame = predictions().astype({"settlement_point": "string", "model": "string"})
+    write_predictions_file(tmp_path / "p.parquet", frame)
+    for schema in (
+        pq.read_schema(io.BytesIO(to_parquet_bytes(frame))),
+        pq.read_schema(tmp_path / "p.parquet"),
+    ):
+        for name in ("settlement_point", "hour_ending_local", "dst_flag", "model", "bundle_id"):
+            assert str(schema.field(name).type) == "string", name
+        assert str(schema.field("interval_start_utc").type) == "timestamp[us, tz=UTC]"
+
+
 def test_a_local_blob_is_replaced_whole_and_leaves_no_temporary_file(tmp_path):
     store = LocalBlobStore(tmp_path)
     key = prediction_key(ISSUE)

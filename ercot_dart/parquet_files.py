@@ -1,0 +1,34 @@
+"""Data frames as the parquet files users read: strings as ``string`` (pandas' own string type
+would write ``large_string``; the promised formats say ``string``), files written whole or not
+at all."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from ercot_dart.atomic import replacing
+
+
+def to_table(frame: pd.DataFrame) -> pa.Table:
+    """``frame`` as an arrow table, its ``large_string`` columns as ``string``."""
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    if not any(pa.types.is_large_string(f.type) for f in table.schema):
+        return table
+    schema = pa.schema(
+        [f.with_type(pa.string()) if pa.types.is_large_string(f.type) else f for f in table.schema],
+        metadata=table.schema.metadata,
+    )
+    return table.cast(schema)
+
+
+def write_predictions_file(path: Path, frame: pd.DataFrame) -> None:
+    """A prediction frame to ``path`` (``--out`` of predict and backtest), atomically, with
+    timestamps in microseconds as the published files have them."""
+    with replacing(Path(path)) as tmp:
+        pq.write_table(
+            to_table(frame), tmp, coerce_timestamps="us", allow_truncated_timestamps=True
+        )
