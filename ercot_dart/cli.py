@@ -337,6 +337,7 @@ def train_cmd(
     # registry, bundle, parity, split and Azure errors: one message, exit 1 (cli_errors)
     with expected_errors(FileNotFoundError, SplitError, ParityError):
         registry = open_registry(settings, registry_url)
+        registry.champion()  # reachable (its container exists) before minutes of training
         with _status("training"):
             outcome = train_and_register(
                 request, registry, settings.data_dir / "bundles", settings.promotion_metric
@@ -391,10 +392,12 @@ def backtest_cmd(
     from ercot_dart.models.base import MODELS, ModelConfig
     from ercot_dart.models.data import SplitError
     from ercot_dart.models.training import TrainRequest
-    from ercot_dart.parquet_files import write_predictions_file
+    from ercot_dart.parquet_files import unwritable, write_predictions_file
 
     if out.suffix != ".parquet":
         raise click.BadParameter(f"{out} must end in .parquet", param_hint="--out")
+    if (why := unwritable(out)) is not None:  # said now, not after the training
+        raise click.BadParameter(why, param_hint="--out")
     names = [n.strip() for n in model_names.split(",") if n.strip()]
     if not names or any(n not in MODELS for n in names):
         raise click.BadParameter(

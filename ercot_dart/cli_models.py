@@ -7,8 +7,10 @@ input (unknown bundle, empty registry, no previous champion).
 from __future__ import annotations
 
 import json
+import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import click
@@ -104,9 +106,11 @@ def show_cmd(bundle_id: str, location: str | None, as_json: bool) -> None:
 @click.option("--reason", default="manual promotion", show_default=True, help="Logged in history.")
 @registry_option
 def promote_cmd(bundle_id: str, reason: str, location: str | None) -> None:
-    """Make a published bundle the champion."""
+    """Make a published bundle the champion, once every file verifies against its manifest."""
 
     def promote(registry: Registry) -> str:
+        with tempfile.TemporaryDirectory() as scratch:  # a fresh copy: no cached one vouches
+            registry.fetch(bundle_id, Path(scratch))  # BundleError names an altered file
         registry.promote(bundle_id, reason)
         return bundle_id
 

@@ -108,7 +108,7 @@ def predict(
 ) -> None:
     """Batch inference with the champion bundle on the current feature store (run
     `ercot-dart features` first to bring it up to date)."""
-    from ercot_dart.parquet_files import write_predictions_file
+    from ercot_dart.parquet_files import unwritable, write_predictions_file
     from ercot_dart.predict import plan_targets, predict_target
     from ercot_dart.registry import open_registry
     from ercot_dart.registry.bundle import BundleError
@@ -119,6 +119,8 @@ def predict(
     _check_backfill(delivery_date, backfill_start, backfill_end)
     if out is not None and out.suffix != ".parquet":
         raise click.BadParameter(f"{out} must end in .parquet", param_hint="--out")
+    if out is not None and (why := unwritable(out)) is not None:
+        raise click.BadParameter(why, param_hint="--out")
     settings = get_settings()
     issue = _issue_time(issue_time)
     try:

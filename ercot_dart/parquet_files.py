@@ -10,7 +10,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from ercot_dart.atomic import replacing
+from ercot_dart.atomic import replacing, temp_path
 
 
 def to_table(frame: pd.DataFrame) -> pa.Table:
@@ -32,3 +32,17 @@ def write_predictions_file(path: Path, frame: pd.DataFrame) -> None:
         pq.write_table(
             to_table(frame), tmp, coerce_timestamps="us", allow_truncated_timestamps=True
         )
+
+
+def unwritable(path: Path) -> str | None:
+    """Why no file can be written at ``path`` (its folder cannot be made, or written in), None
+    when one can: checked before long work whose result goes there."""
+    try:
+        probe = temp_path(Path(path))
+        probe.write_bytes(b"")
+        probe.unlink()
+    except (FileExistsError, NotADirectoryError):
+        return f"{path} cannot be written: a file stands where its folder should be"
+    except OSError as exc:
+        return f"{path} cannot be written: {exc.strerror or exc}"
+    return None

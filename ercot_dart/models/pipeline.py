@@ -65,8 +65,14 @@ def champion_on_window(
     champion = registry.champion()
     if champion is None:
         return None
-    result = ensemble_on_window(registry.fetch(champion, scratch), store, window)
-    return {"bundle_id": champion, "metrics": {"recent": {"window": window, "ensemble": result}}}
+    folder = registry.fetch(champion, scratch)
+    result = ensemble_on_window(folder, store, window)
+    seen = registry.manifest(champion).get("training_window", {}).get("valid_end")
+    return {
+        "bundle_id": champion,
+        "metrics": {"recent": {"window": window, "ensemble": result}},
+        "fitted_until": seen,  # training and validation (early stopping, calibration) end
+    }
 
 
 def register(
@@ -89,6 +95,12 @@ def register(
         scored = ensemble_on_window(bundle_dir, store, window)
         candidate = {"metrics": {"recent": {"window": window, "ensemble": scored}}}
     ok, reason = should_promote(candidate, champion, metric)
+    seen = (champion or {}).get("fitted_until")
+    if seen and str(seen) >= str(window[0]):
+        reason += (
+            f" (the champion was fitted on days up to {seen}, inside this window: its score is "
+            "in-sample and flatters it)"
+        )
     if ok:
         registry.promote(bundle_id, reason)
     return bundle_id, ok, reason

@@ -351,3 +351,15 @@ def test_a_prefect_block_url_naming_no_block_is_one_message(saved_block: str) ->
         "error: no AzureBlobStorageContainer block named 'no-such-block' on the Prefect API "
         "(create it in the UI or with AzureBlobStorageContainer(...).save(name))"
     )
+
+
+def test_cli_promote_refuses_a_bundle_altered_in_the_registry(
+    cli_registry: tuple[str, Registry], bundles: Path
+) -> None:
+    url, registry = cli_registry
+    registry.publish(make_bundle(bundles, "dart-a"))
+    name = next(iter(registry.manifest("dart-a")["files"]))
+    registry._write(f"bundles/dart-a/{name}", b"altered after publication")
+    code, out = run("promote", "dart-a", "--registry", url)
+    assert code == 1 and out.startswith("error: ") and name in out
+    assert registry.champion() is None

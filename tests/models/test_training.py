@@ -12,7 +12,7 @@ from ercot_dart.models.base import ModelConfig
 from ercot_dart.models.data import SplitError, plan_split
 from ercot_dart.models.pipeline import register
 from ercot_dart.models.training import evaluate, export_bundle, fit, prepare
-from ercot_dart.registry import BundleError, LocalRegistry, verify_bundle
+from ercot_dart.registry import BundleError, LocalRegistry, verify_bundle, write_manifest
 from inference.bundle import load_bundle
 from inference.scoring import score, to_predictions
 from onnx_export.parity import ParityError, check_parity
@@ -108,6 +108,25 @@ def test_registration_promotes_the_first_bundle_and_compares_the_next_with_the_c
     # the same models again: scored by onnxruntime on the same window, not worse
     again_id, promoted_again, reason_again = register(registry, bundle, request_small.store)
     assert again_id == bundle_id and promoted_again and "champion" in reason_again
+    assert "in-sample" not in reason_again  # it was fitted before the window
+
+
+def test_a_champion_fitted_on_the_window_is_said_to_be_scored_in_sample(
+    trained, request_small, tmp_path
+):
+    from tests.serving.conftest import rebrand
+
+    _, _, _, bundle = trained
+    manifest = json.loads((bundle / "manifest.json").read_text())
+    window = manifest["metrics"]["recent"]["window"]
+    late = rebrand(bundle, tmp_path / "copies", "dart-late", "2030-01-01T00:00:00Z")
+    changed = json.loads((late / "manifest.json").read_text())
+    changed["training_window"]["valid_end"] = window[-1]  # as if fitted on the whole window
+    write_manifest(late, changed)
+    registry = LocalRegistry(tmp_path / "registry")
+    registry.promote(registry.publish(late), "fitted late")
+    _, _, reason = register(registry, bundle, request_small.store)
+    assert f"fitted on days up to {window[-1]}" in reason and "in-sample" in reason
 
 
 def test_preprocessing_is_fitted_on_the_training_split_only(trained):
@@ -127,7 +146,9 @@ def test_splits_leave_a_gap_and_refuse_impossible_boundaries():
     assert (split.valid[0] - split.train[1]).days == 11 and (
         split.test[0] - split.valid[1]
     ).days == 11
-    with pytest.raises(SplitError, match="is empty once the 40 days before the next split are left out"):
+    with pytest.raises(
+        SplitError, match="is empty once the 40 days before the next split are left out"
+    ):
         plan_split(days, train_end=date(2024, 5, 1), valid_end=date(2024, 5, 20), gap_days=40)
     with pytest.raises(SplitError, match="train end"):
         plan_split(days, train_end=date(2024, 6, 1), valid_end=date(2024, 5, 1))

@@ -83,3 +83,12 @@ def test_a_malformed_db_url_is_a_usage_error_named_where_it_came_from(tmp_path):
     assert out.returncode == 2 and "'notaurl'" in out.stderr and "--db" in out.stderr
     out = run("features", env={"ERCOT_DART_DB_URL": "garbage"}, cwd=tmp_path)
     assert out.returncode == 2 and "ERCOT_DART_DB_URL 'garbage'" in out.stderr
+
+
+@pytest.mark.parametrize(
+    "command", [["predict"], ["backtest", "--start", "2024-01-01", "--end", "2024-01-10"]]
+)
+def test_an_out_file_that_cannot_be_written_is_said_before_the_work(tmp_path, command):
+    (tmp_path / "afile").write_text("")
+    out = run(*command, "--out", str(tmp_path / "afile" / "x.parquet"), cwd=tmp_path)
+    assert out.returncode == 2 and "a file stands where its folder should be" in out.stderr
