@@ -168,8 +168,11 @@ def evaluate(prepared: Prepared, models: dict[str, DartModel]) -> Evaluation:
             for n in names
         }
 
-    recent_from = pd.Timestamp(
-        prepared.days.test[1] - timedelta(days=prepared.request.recent_days - 1)
+    recent_from = pd.Timestamp(  # the last recent_days of the test split, never before it
+        max(
+            prepared.days.test[1] - timedelta(days=prepared.request.recent_days - 1),
+            prepared.days.test[0],
+        )
     )
     recent = frame[local_day(frame["interval_start_utc"]) >= recent_from]
     result = {
