@@ -32,7 +32,8 @@ unused_db_option = click.option(
     default=None,
     metavar="URL",
     expose_value=False,
-    help="Accepted like every command's; this command reads no source database.",
+    help="Accepted like every command's; this command reads no source database (its input is "
+    "the feature store, built by `ercot-dart features --db`).",
 )
 
 
@@ -292,7 +293,7 @@ def features_cmd(
     show_default=True,
     help="Time budget per model of a hyper-parameter search on the validation split (0: off).",
 )
-@db_option
+@unused_db_option
 def train_cmd(
     train_end: date | None,
     valid_end: date | None,
@@ -303,7 +304,6 @@ def train_cmd(
     registry_url: str | None,
     quick: bool,
     search_seconds: float,
-    db_url: str | None,
 ) -> None:
     """Train the models, evaluate them, export to ONNX with parity checks and register a bundle."""
     from ercot_dart.models.base import MODELS, ModelConfig
@@ -374,7 +374,7 @@ def train_cmd(
     default=None,
     help="Feature store folder.",
 )
-@db_option
+@unused_db_option
 def backtest_cmd(
     start: date,
     end: date,
@@ -382,7 +382,6 @@ def backtest_cmd(
     retrain_every: int,
     model_names: str,
     store: Path | None,
-    db_url: str | None,
 ) -> None:
     """Walk-forward predictions over history, each window trained only on data published before it."""
     import json

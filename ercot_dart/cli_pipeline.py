@@ -10,7 +10,7 @@ from pathlib import Path
 import click
 import pandas as pd
 
-from ercot_dart.cli import DATE, db_option
+from ercot_dart.cli import DATE, db_option, unused_db_option
 from ercot_dart.cli_errors import fail as _fail
 from ercot_dart.settings import get_settings
 
@@ -51,12 +51,14 @@ def _with_db(db_url: str | None) -> None:
     from sqlalchemy.exc import ArgumentError
 
     if db_url:
-        try:
-            make_url(db_url)
-        except ArgumentError as exc:  # said now, not after starting a Prefect server
-            raise click.BadParameter(f"{db_url!r}: {exc}", param_hint="--db") from None
         os.environ["ERCOT_DART_DB_URL"] = db_url
         get_settings.cache_clear()
+    url = get_settings().source_url
+    try:
+        make_url(url)
+    except ArgumentError as exc:  # said now, not after starting a Prefect server
+        given = "--db" if db_url else "ERCOT_DART_DB_URL"
+        raise click.BadParameter(f"{url!r}: {exc}", param_hint=given) from None
 
 
 def _check_backfill(
@@ -96,7 +98,7 @@ def _backfill(f):  # type: ignore[no-untyped-def]
     metavar="URL",
     help="Registry (default from settings).",
 )
-@db_option
+@unused_db_option
 def predict(
     delivery_date: date | None,
     backfill_start: date | None,
@@ -104,7 +106,6 @@ def predict(
     issue_time: str | None,
     out: Path | None,
     registry_url: str | None,
-    db_url: str | None,
 ) -> None:
     """Batch inference with the champion bundle on the current feature store (run
     `ercot-dart features` first to bring it up to date)."""
@@ -115,7 +116,6 @@ def predict(
     from ercot_dart.registry.champion import RegistryError
     from inference.bundle import load_bundle
 
-    _with_db(db_url)
     _check_backfill(delivery_date, backfill_start, backfill_end)
     if out is not None and out.suffix != ".parquet":
         raise click.BadParameter(f"{out} must end in .parquet", param_hint="--out")

@@ -108,6 +108,27 @@ def plan_targets(
     return [Target(next_delivery_day(issue_time_utc, rules), utc(issue_time_utc))]
 
 
+MAX_LEAD_DAYS = 2
+"""Most days a delivery day may lie after its issue day: the models forecast the next open
+day from features as of the day before; further ahead their inputs are unknown."""
+
+
+def check_lead(target: Target) -> None:
+    """Refuse a delivery day further ahead of its issue time than the models forecast.
+
+    Raises:
+        ValueError: naming the day, the issue time and the lead.
+    """
+    issued = target.issue_time_utc.tz_convert(CENTRAL).date()
+    lead = (target.delivery_day - issued).days
+    if lead > MAX_LEAD_DAYS:
+        raise ValueError(
+            f"{target.delivery_day} is {lead} days after its issue time "
+            f"{target.issue_time_utc:%Y-%m-%dT%H:%MZ}: the models forecast the next delivery day "
+            f"(at most {MAX_LEAD_DAYS} days ahead), so predict it once its day before has come"
+        )
+
+
 def check_prices(store: Path, target: Target) -> None:
     """Refuse a target whose issue day is more than :data:`MAX_PRICE_AGE_DAYS` after the
     store's latest hourly prices (a stale store, or a day far after the data).
@@ -137,6 +158,7 @@ def predict_target(
     """
     day = target.delivery_day
     before = day - timedelta(days=1)
+    check_lead(target)
     check_prices(store, target)
     frame = inference_features(stage_dir, store, [before, day], target.issue_time_utc, rules)
     local = frame["interval_start_utc"].dt.tz_convert(CENTRAL).dt.date

@@ -17,7 +17,7 @@ from prefect.artifacts import create_progress_artifact, update_progress_artifact
 from ercot_dart.ercot.vocab import SourceTable
 from ercot_dart.features.build import MissingSourceError, require_prices
 from ercot_dart.features.pipeline import FeatureBuild, extract_start
-from ercot_dart.features.source import claim
+from ercot_dart.features.source import check, record
 from ercot_dart.settings import get_settings
 from tasks.features import extract_source, feature_month, hourly_prices, plan_features
 
@@ -46,7 +46,7 @@ def build_features(
     out = Path(store) if store else settings.feature_store_dir
     lookback = settings.lookback_days if lookback_days is None else lookback_days
     log = get_run_logger()
-    claim(url, stage, out)  # before anything is extracted into them
+    check(url, stage, out)  # before anything is extracted into them
 
     extracts = extract_source.map(
         unmapped(url),
@@ -56,6 +56,8 @@ def build_features(
         unmapped(end),
         unmapped(lookback),
     ).result()
+    if not all(e.missing for e in extracts):  # data was read from it: now they are its
+        record(url, stage, out)
     missing = [str(e.table) for e in extracts if e.missing]
     try:
         require_prices(missing)

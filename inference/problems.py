@@ -92,6 +92,18 @@ def shown_value(value: Any) -> Any:
     return value
 
 
+def _shown(error: FieldError) -> FieldError:
+    """``error`` as the answer shows it: its value by :func:`shown_value`, a pointer longer than
+    :data:`SHOWN_CHARS` (an absurdly long field name) cut."""
+    pointer = error.pointer
+    if len(pointer) > SHOWN_CHARS:
+        pointer = pointer[:SHOWN_CHARS] + "…"
+    if error.value is UNSET and pointer is error.pointer:
+        return error
+    value = error.value if error.value is UNSET else shown_value(error.value)
+    return FieldError(pointer=pointer, detail=error.detail, value=value)
+
+
 def too_deep() -> ProblemError:
     """A body nested deeper than the JSON readers go (a /score body nests a few levels)."""
     return ProblemError(
@@ -104,15 +116,10 @@ def too_deep() -> ProblemError:
 
 def invalid_request(errors: list[FieldError], reason: str) -> ProblemError:
     """422 listing ``errors``; ``reason`` (msgspec's first complaint) when none was itemised.
-    Each value is shown as :func:`shown_value` makes it."""
+    Each is shown as :func:`_shown` makes it."""
     if not errors:
         errors = [FieldError(pointer="", detail=reason)]
-    errors = [
-        e
-        if e.value is UNSET
-        else FieldError(pointer=e.pointer, detail=e.detail, value=shown_value(e.value))
-        for e in errors
-    ]
+    errors = [_shown(e) for e in errors]
     shown = "; ".join(f"{e.pointer or '/'}: {e.detail}" for e in errors[:3])
     more = f" (and {len(errors) - 3} more)" if len(errors) > 3 else ""
     return ProblemError(

@@ -17,7 +17,7 @@ from ercot_dart.ercot.vocab import SourceTable
 from ercot_dart.features import store as fs
 from ercot_dart.features.asof import AsOfRules
 from ercot_dart.features.build import require_prices
-from ercot_dart.features.source import claim
+from ercot_dart.features.source import check, record
 from ercot_dart.features.update import REACH_DAYS, build_month, plan_update, refresh_hourly
 from ercot_dart.stage.extract import TableExtract, extract_table
 
@@ -97,7 +97,7 @@ def update_features(
     say = progress or (lambda _msg: None)
     first = extract_start(start)
     engine = make_engine(db_url, create=False)
-    claim(db_url, stage_dir, store)
+    check(db_url, stage_dir, store)
     try:
         extracts = []
         for table in SourceTable:
@@ -109,6 +109,8 @@ def update_features(
             )
     finally:
         engine.dispose()
+    if not all(e.missing for e in extracts):  # data was read from it: now they are its
+        record(db_url, stage_dir, store)
     require_prices([str(e.table) for e in extracts if e.missing])
     fs.migrate_layout(store)
     plan = plan_update(stage_dir, store, {str(e.table): e.days for e in extracts}, start, end)

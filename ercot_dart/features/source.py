@@ -35,11 +35,11 @@ def source_name(url: str, folder: Path) -> str:
     return parsed.render_as_string(hide_password=True)
 
 
-def claim(url: str, *folders: Path) -> None:
-    """Record ``url`` as the source of ``folders`` (created if missing).
+def check(url: str, *folders: Path) -> None:
+    """Refuse ``url`` as the source of ``folders`` if one holds another database's data.
 
     Raises:
-        SourceMismatch: one of them was built from another database; nothing is written.
+        SourceMismatch: naming the folder, both databases and what to do.
     """
     for folder in folders:
         marker = Path(folder) / MARKER
@@ -52,8 +52,19 @@ def claim(url: str, *folders: Path) -> None:
                 f"not of {shown}: give this database folders of its own (ERCOT_DART_DATA_DIR, "
                 f"or --store and ERCOT_DART_STAGE_DIR), or remove {folder} to rebuild it"
             )
+
+
+def record(url: str, *folders: Path) -> None:
+    """Record ``url`` as the source of ``folders`` where none is yet: after data of it was
+    read, so that a database that cannot be reached claims nothing."""
     for folder in folders:
         marker = Path(folder) / MARKER
         if not marker.is_file():
             marker.parent.mkdir(parents=True, exist_ok=True)
             write_text_atomically(marker, json.dumps({"source": source_name(url, folder)}) + "\n")
+
+
+def claim(url: str, *folders: Path) -> None:
+    """:func:`check`, then :func:`record`."""
+    check(url, *folders)
+    record(url, *folders)

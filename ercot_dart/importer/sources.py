@@ -10,6 +10,7 @@ import csv
 import io
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -156,8 +157,11 @@ def _csv_members(archive: zipfile.ZipFile) -> list[str]:
 def _zip_chunks(path: Path, rows: int, member: str | None) -> Iterator[Chunk]:
     with _open_zip(path) as archive:
         for name in _csv_members(archive) if member is None else [member]:
-            with archive.open(name) as fh:
-                yield from _csv_chunks(fh, name, rows)
+            try:
+                with archive.open(name) as fh:
+                    yield from _csv_chunks(fh, name, rows)
+            except (zipfile.BadZipFile, zlib.error, EOFError) as exc:  # bytes of it damaged
+                raise SourceError(f"{name} is damaged in the archive: {exc}") from None
 
 
 def _parquet_chunks(path: Path, rows: int) -> Iterator[Chunk]:

@@ -46,3 +46,18 @@ def test_features_from_another_database_are_refused_and_change_nothing(tmp_path,
     assert {p: p.stat().st_mtime_ns for p in store.rglob("*.parquet")} == before
     assert months(store) == ["2024-03"]
     get_settings.cache_clear()
+
+
+def test_a_database_that_cannot_be_read_claims_nothing(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("ERCOT_DART_DATA_DIR", str(tmp_path / "data"))
+    get_settings.cache_clear()
+    run = CliRunner().invoke
+    (tmp_path / "empty.sqlite").touch()
+    for url in ("postgresql://nobody@127.0.0.1:1/x", "sqlite:///empty.sqlite"):
+        assert run(main, ["features", "--db", url]).exit_code == 1
+    assert not list((tmp_path / "data").rglob("_source.json"))
+    synth = ["synth", "--start", "2024-03-01", "--end", "2024-03-20", "--points", "2"]
+    assert run(main, [*synth, "--db", "sqlite:///a.sqlite"]).exit_code == 0
+    assert run(main, ["features", "--db", "sqlite:///a.sqlite"]).exit_code == 0
+    get_settings.cache_clear()

@@ -246,3 +246,16 @@ def test_a_row_with_too_many_columns_is_named_by_line(sqlite_engine, tmp_path):
     [result] = import_paths(sqlite_engine, [path])
     assert "shifted.csv: line 3: expected 5 columns, got 6" in result.error
     assert table_counts(sqlite_engine)["dam_spp"] == 0
+
+
+@pytest.mark.parametrize("method", [zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED])
+def test_a_zip_member_damaged_in_its_bytes_is_rejected_naming_it(sqlite_engine, tmp_path, method):
+    archive = tmp_path / "damaged.zip"
+    with zipfile.ZipFile(archive, "w", compression=method) as zf:
+        zf.write(FIXTURES / "np4-190-cd.csv", "np4-190-cd.csv")
+    data = bytearray(archive.read_bytes())
+    data[len(data) // 3] ^= 0xFF  # inside the member's data, before the central directory
+    archive.write_bytes(bytes(data))
+    [result] = import_paths(sqlite_engine, [archive])
+    assert "damaged.zip" in result.error and "np4-190-cd.csv" in result.error
+    assert table_counts(sqlite_engine)["dam_spp"] == 0

@@ -102,3 +102,12 @@ def test_a_target_days_after_the_stores_latest_prices_is_refused_naming_them(tmp
         check_prices(tmp_path, late)
     with pytest.raises(ValueError, match="it has none"):
         check_prices(tmp_path / "empty", late)
+
+
+def test_a_day_further_ahead_than_the_models_forecast_is_refused():
+    from ercot_dart.predict import MAX_LEAD_DAYS, Target, check_lead
+
+    issue = pd.Timestamp("2024-07-16T13:00Z")  # 08:00 CDT on 07-16
+    check_lead(Target(date(2024, 7, 16 + MAX_LEAD_DAYS), issue))
+    with pytest.raises(ValueError, match="2024-07-20 is 4 days after its issue time"):
+        check_lead(Target(date(2024, 7, 20), issue))

@@ -105,6 +105,9 @@ def test_long_values_are_shown_cut_and_large_ones_summarised(client, good):
     point = errors["/rows/0/settlement_point"]["value"]
     assert len(point) == 201 and point.endswith("…")
     assert errors["/rows/1/features/dam_lag24h"]["value"] == "(an array of 1000 values)"
+    good["rows"][1]["features"]["Y" * 100_000] = 1.0
+    errors = problem(client.post("/score", json=good), 422)["errors"]
+    assert max(len(e["pointer"]) for e in errors) <= 201
     whole = problem(client.post("/score", json=[row] * 30), 422)
     assert len(json.dumps(whole)) < 2_000  # the body is not echoed back whole
 
