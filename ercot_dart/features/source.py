@@ -62,9 +62,3 @@ def record(url: str, *folders: Path) -> None:
         if not marker.is_file():
             marker.parent.mkdir(parents=True, exist_ok=True)
             write_text_atomically(marker, json.dumps({"source": source_name(url, folder)}) + "\n")
-
-
-def claim(url: str, *folders: Path) -> None:
-    """:func:`check`, then :func:`record`."""
-    check(url, *folders)
-    record(url, *folders)

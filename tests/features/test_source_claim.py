@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 
 from ercot_dart.cli import main
-from ercot_dart.features.source import SourceMismatch, claim, source_name
+from ercot_dart.features.source import SourceMismatch, check, record, source_name
 from ercot_dart.features.store import months
 from ercot_dart.settings import get_settings
 
@@ -20,11 +20,11 @@ def test_the_same_database_named_two_ways_or_moved_with_its_folders_is_one_sourc
     assert source_name("sqlite:///data/x.sqlite", stage) == "sqlite:///x.sqlite"
     assert source_name(f"sqlite:///{tmp_path}/data/x.sqlite", stage) == "sqlite:///x.sqlite"
     assert source_name("postgresql://u:secret@h/db", stage) == "postgresql+psycopg://u:***@h/db"
-    claim("sqlite:///data/x.sqlite", stage)
+    record("sqlite:///data/x.sqlite", stage)
     (tmp_path / "data").rename(tmp_path / "moved")
-    claim(f"sqlite:///{tmp_path}/moved/x.sqlite", tmp_path / "moved" / "stage")  # still its own
+    check(f"sqlite:///{tmp_path}/moved/x.sqlite", tmp_path / "moved" / "stage")  # still its own
     with pytest.raises(SourceMismatch, match="holds data of sqlite:///x.sqlite .*, not of"):
-        claim("sqlite:///moved/y.sqlite", tmp_path / "moved" / "stage")
+        check("sqlite:///moved/y.sqlite", tmp_path / "moved" / "stage")
 
 
 def test_features_from_another_database_are_refused_and_change_nothing(tmp_path, monkeypatch):
