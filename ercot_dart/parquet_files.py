@@ -5,6 +5,7 @@ at all."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import BinaryIO
 
 import pandas as pd
 import pyarrow as pa
@@ -25,13 +26,15 @@ def to_table(frame: pd.DataFrame) -> pa.Table:
     return table.cast(schema)
 
 
+def write_predictions(where: Path | BinaryIO, frame: pd.DataFrame) -> None:
+    """A prediction frame as parquet, timestamps in microseconds (the published format)."""
+    pq.write_table(to_table(frame), where, coerce_timestamps="us", allow_truncated_timestamps=True)
+
+
 def write_predictions_file(path: Path, frame: pd.DataFrame) -> None:
-    """A prediction frame to ``path`` (``--out`` of predict and backtest), atomically, with
-    timestamps in microseconds as the published files have them."""
+    """:func:`write_predictions` to ``path`` (``--out`` of predict and backtest), atomically."""
     with replacing(Path(path)) as tmp:
-        pq.write_table(
-            to_table(frame), tmp, coerce_timestamps="us", allow_truncated_timestamps=True
-        )
+        write_predictions(tmp, frame)
 
 
 def unwritable(path: Path) -> str | None:

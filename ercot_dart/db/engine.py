@@ -5,13 +5,21 @@ from __future__ import annotations
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, inspect
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from ercot_dart.db.tables import metadata
 
 
 class DatabaseError(Exception):
     """The source database cannot be reached or set up; the message says which and why."""
+
+
+def engine_url(url: str) -> URL:
+    """``url`` parsed, with the driver engines use: a bare ``postgresql://`` is psycopg 3."""
+    parsed = make_url(url)
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
 
 
 def make_engine(url: str, create: bool = True) -> Engine:
@@ -27,9 +35,7 @@ def make_engine(url: str, create: bool = True) -> Engine:
         DatabaseError: the SQLite file does not exist (``create`` False), or its folder cannot
             be made; the message names the URL.
     """
-    parsed = make_url(url)
-    if parsed.drivername == "postgresql":
-        parsed = parsed.set(drivername="postgresql+psycopg")
+    parsed = engine_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         path = Path(parsed.database).expanduser()
         if not create and not path.is_file():

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sqlalchemy.engine import make_url
 
+from ercot_dart.db.engine import engine_url
 from ercot_dart.stage.layout import write_text_atomically
 
 MARKER = "_source.json"
@@ -26,9 +27,7 @@ def source_name(url: str, folder: Path) -> str:
     """``url`` as ``folder`` records it: no password, the driver as engines use it, and a
     SQLite file by its path relative to the folder's parent, so that a data folder moved or
     copied whole (database, stage and store together) still matches."""
-    parsed = make_url(url)
-    if parsed.drivername == "postgresql":
-        parsed = parsed.set(drivername="postgresql+psycopg")
+    parsed = engine_url(url)
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
         path = Path(parsed.database).expanduser().resolve()
         return "sqlite:///" + os.path.relpath(path, Path(folder).resolve().parent)

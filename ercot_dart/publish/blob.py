@@ -25,7 +25,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from ercot_dart.atomic import replacing
-from ercot_dart.parquet_files import to_table
+from ercot_dart.parquet_files import write_predictions
 
 if TYPE_CHECKING:
     from azure.storage.blob import ContainerClient
@@ -59,9 +59,8 @@ def prediction_key(issue_time_utc: pd.Timestamp) -> str:
 
 def to_parquet_bytes(frame: pd.DataFrame) -> bytes:
     """A prediction frame as parquet bytes (timestamps in UTC, microseconds)."""
-    table = to_table(frame)
     sink = io.BytesIO()
-    pq.write_table(table, sink, coerce_timestamps="us", allow_truncated_timestamps=True)
+    write_predictions(sink, frame)
     return sink.getvalue()
 
 
