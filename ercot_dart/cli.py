@@ -1,7 +1,8 @@
 """The ``ercot-dart`` command line (see ``shared/spec/contracts.md``).
 
 Every command takes ``--db URL``, prints a one-line summary on success, shows progress on long
-work and exits non-zero with one clear message on bad input.
+work on stderr (:mod:`ercot_dart.cli_progress`: live on a terminal, timed lines elsewhere) and
+exits non-zero with one clear message on bad input.
 """
 
 from __future__ import annotations
@@ -85,8 +86,7 @@ def main() -> None:
 @db_option
 def import_cmd(paths: tuple[Path, ...], posted_at: str | None, db_url: str | None) -> None:
     """Load ERCOT files (MIS CSV, zip, Public API CSV/parquet, load archive xlsx)."""
-    from rich.progress import Progress
-
+    from ercot_dart.cli_progress import counter
     from ercot_dart.importer import ImportResult, import_paths
     from ercot_dart.importer.run import expand_paths
 
@@ -102,11 +102,10 @@ def import_cmd(paths: tuple[Path, ...], posted_at: str | None, db_url: str | Non
     if not files:
         _fail(f"no ERCOT files (.csv, .zip, .parquet, .xlsx) in {', '.join(map(str, paths))}")
     engine = _engine(db_url)
-    with Progress(transient=True, disable=not sys.stderr.isatty()) as bar:
-        task = bar.add_task("importing", total=len(files))
+    with counter("importing", len(files), "files") as step:
 
         def done(result: ImportResult) -> None:
-            bar.advance(task)
+            step()
             for warning in result.warnings:
                 click.echo(f"warning: {warning}", err=True)
             if result.error:
@@ -158,8 +157,7 @@ def synth_cmd(
     start: date, end: date, points: int | None, seed: int | None, db_url: str | None
 ) -> None:
     """Write a synthetic ERCOT market into the nine source tables."""
-    from rich.progress import Progress
-
+    from ercot_dart.cli_progress import counter
     from ercot_dart.db.engine import create_tables
     from ercot_dart.synth import write_market
 
@@ -171,10 +169,9 @@ def synth_cmd(
     engine = _engine(db_url)
     create_tables(engine)
     days = (end - start).days + 1
-    with Progress(transient=True, disable=not sys.stderr.isatty()) as bar:
-        task = bar.add_task("synthesizing", total=days)
+    with counter("synthesizing", days, "days") as step:
         counts = write_market(
-            engine, start, end, points=points, seed=seed, progress=lambda _day: bar.advance(task)
+            engine, start, end, points=points, seed=seed, progress=lambda _day: step()
         )
     click.echo(
         f"synthesized {days} day(s) of {points} settlement points (seed {seed}): "
@@ -220,8 +217,7 @@ def features_cmd(
     start: date | None, end: date | None, store: Path | None, db_url: str | None
 ) -> None:
     """Build or update the hourly feature store from the source tables (incremental)."""
-    from rich.console import Console
-
+    from ercot_dart.cli_progress import status
     from ercot_dart.features.build import MissingSourceError
     from ercot_dart.features.pipeline import update_features
     from ercot_dart.features.source import SourceMismatch
@@ -231,9 +227,8 @@ def features_cmd(
     settings = get_settings()
     url = db_url or settings.source_url
     _engine(db_url, create=False).dispose()  # a malformed URL is a usage error
-    console = Console(stderr=True)
     try:
-        with console.status("building features") as status:
+        with status("building features") as update:
             build = update_features(
                 url,
                 settings.stage_root,
@@ -242,7 +237,7 @@ def features_cmd(
                 start=start,
                 end=end,
                 lookback_days=settings.lookback_days,
-                progress=lambda msg: status.update(msg),
+                progress=update,
             )
     except (MissingSourceError, SourceMismatch) as exc:
         _fail(str(exc))
@@ -306,6 +301,7 @@ def train_cmd(
     search_seconds: float,
 ) -> None:
     """Train the models, evaluate them, export to ONNX with parity checks and register a bundle."""
+    from ercot_dart.cli_progress import status
     from ercot_dart.models.base import MODELS, ModelConfig
     from ercot_dart.models.data import SplitError
     from ercot_dart.models.pipeline import train_and_register
@@ -338,7 +334,7 @@ def train_cmd(
     with expected_errors(FileNotFoundError, SplitError, ParityError):
         registry = open_registry(settings, registry_url)
         registry.champion()  # reachable (its container exists) before minutes of training
-        with _status("training"):
+        with status("training"):
             outcome = train_and_register(
                 request, registry, settings.data_dir / "bundles", settings.promotion_metric
             )
@@ -387,6 +383,7 @@ def backtest_cmd(
     import json
 
     from ercot_dart.atomic import write_text_atomically
+    from ercot_dart.cli_progress import status
     from ercot_dart.models.backtest import BacktestError, run_backtest
     from ercot_dart.models.base import MODELS, ModelConfig
     from ercot_dart.models.data import SplitError
@@ -410,9 +407,9 @@ def backtest_cmd(
     )
     with (
         expected_errors(BacktestError, SplitError, FileNotFoundError),
-        _status("backtesting") as status,
+        status("backtesting") as update,
     ):
-        result = run_backtest(request, start, end, retrain_every, progress=status.update)
+        result = run_backtest(request, start, end, retrain_every, progress=update)
     write_predictions_file(out, result.predictions)
     sidecar = out.with_suffix(".metrics.json")
     write_text_atomically(
@@ -420,12 +417,6 @@ def backtest_cmd(
         json.dumps({"overall": result.overall, "windows": result.windows}, indent=2, default=float),
     )
     click.echo(f"{result.summary()}; predictions in {out}, metrics in {sidecar}")
-
-
-def _status(message: str):  # type: ignore[no-untyped-def]
-    from rich.console import Console
-
-    return Console(stderr=True).status(message)
 
 
 def _register_groups() -> None:

@@ -1,7 +1,7 @@
 """``ercot-dart models list|show|promote|rollback``: the model registry from the command line.
 
 Each command prints a one-line summary on success and exits 1 with one clear message on bad
-input (unknown bundle, empty registry, no previous champion).
+input (unknown bundle, no previous champion). An empty registry lists as empty (exit 0).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from ercot_dart.cli_errors import expected_errors, fail
+from ercot_dart.cli_errors import expected_errors
 from ercot_dart.registry.base import Registry
 
 
@@ -72,10 +72,11 @@ def list_cmd(location: str | None, as_json: bool) -> None:
     """List published bundles, oldest first; * marks the champion."""
     with _registry(location) as registry:
         rows = registry.list()
-        if not rows:
-            fail(f"the registry {registry.location} has no bundles (train one: ercot-dart train)")
         if as_json:
             click.echo(json.dumps(rows, indent=2))
+            return
+        if not rows:
+            click.echo(f"no bundles in {registry.location} (train one: ercot-dart train)")
             return
         click.echo(
             f"  {'bundle':<34} {'created (UTC)':<21} {'test MAE':>9} {'recent MAE':>11}  window"

@@ -195,6 +195,11 @@ class Settings(BaseSettings):
     notify_top_spreads: int = Field(
         5, ge=0, description="How many of the largest expected spreads the summary lists."
     )
+    staging_keep_days: int = Field(
+        7,
+        ge=1,
+        description="Days the staged predictions of a run that failed before publishing are kept for a retry; older ones are removed after each publication.",
+    )
     task_retries: int = Field(
         3, ge=0, description="Retries of tasks that touch SQL, blob storage or a webhook."
     )

@@ -15,6 +15,7 @@ from prefect.artifacts import (
 )
 
 from ercot_dart.predict import plan_targets, utc
+from ercot_dart.publish.staging import staging_key
 from ercot_dart.registry.bundle import verify_bundle
 from ercot_dart.settings import get_settings
 from tasks.inference import fetch_champion, predict_day, stage_predictions
@@ -29,11 +30,6 @@ def run_issue_time() -> pd.Timestamp:
     scheduled = flow_run.scheduled_start_time
     moment = pd.Timestamp(scheduled) if scheduled is not None else pd.Timestamp.now("UTC")
     return utc(moment).floor("min")
-
-
-def staging_key(issue_time_utc: pd.Timestamp) -> str:
-    """Where a run's predictions wait to be published (removed once they are)."""
-    return f"staging/{issue_time_utc:%Y/%m/%d/%H%M}/predictions.parquet"
 
 
 @flow(name="batch_inference", log_prints=True, persist_result=True)

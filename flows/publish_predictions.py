@@ -8,6 +8,7 @@ run wrote are put back as they were, so readers never see one place updated and 
 
 from __future__ import annotations
 
+import pandas as pd
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 from prefect.runtime import flow_run
@@ -20,6 +21,7 @@ from tasks.publish import (
     BlobWrite,
     broadcast,
     delete_staged,
+    prune_staged,
     put_blob,
     read_staged,
     restore_blob,
@@ -67,6 +69,16 @@ def publish_predictions(staged: str, run: str | None = None) -> dict:
         delete_staged(staged)
     except Exception as exc:  # published all the same; only this run reads that file
         log.error("the staged predictions %s were not removed: %s", staged, exc)
+    try:
+        pruned = prune_staged(pd.Timestamp.now("UTC"), settings.staging_keep_days)
+        if pruned:
+            log.info(
+                "removed %d staged file(s) of runs older than %d day(s) that were never "
+                "published: %s",
+                len(pruned), settings.staging_keep_days, ", ".join(pruned),
+            )  # fmt: skip
+    except Exception as exc:  # published all the same; the next run prunes again
+        log.warning("old staged predictions were not pruned: %s", exc)
     return {"blobs": [w.url for w in writes], "rows": rows, "table": table, "notified": notified}
 
 

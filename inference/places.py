@@ -48,7 +48,8 @@ class ColumnPlace(Place):
         return f"{self.column(*path)}/{self._number(i)}"
 
     def row(self, i: int) -> str:
-        return self.column()
+        """A problem of the whole row points at its settlement point: the cell every row has."""
+        return self.field(i, "settlement_point")
 
     def about(self, i: int, detail: str) -> str:
         return f"row {self._number(i)}: {detail}"

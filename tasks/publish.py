@@ -1,4 +1,5 @@
-"""Tasks of publishing: reading and removing the staged predictions, adding one issue time's rows
+"""Tasks of publishing: reading and removing the staged predictions (and pruning those of runs
+never retried), adding one issue time's rows
 to the file of its issue hour, the SQL write, one notification per channel, and undoing a blob
 write when the rest of the publication cannot finish. Each retries transient errors (settings
 ``task_retries``) and never retries bad input.
@@ -21,6 +22,7 @@ from ercot_dart.publish.blob import open_blob_store, prediction_key, read_parque
 from ercot_dart.publish.hour_file import issue_rows, with_issue_rows
 from ercot_dart.publish.notify import Message, channel, configured
 from ercot_dart.publish.sql import write_predictions
+from ercot_dart.publish.staging import PREFIX, expired
 from ercot_dart.settings import get_settings
 from tasks.retry import RETRIES
 
@@ -39,6 +41,17 @@ def read_staged(key: str) -> pd.DataFrame:
 def delete_staged(key: str) -> None:
     """Remove the staged predictions once they are published."""
     open_blob_store(get_settings()).delete(key)
+
+
+@task(cache_policy=NO_CACHE, **RETRIES)
+def prune_staged(now: pd.Timestamp, keep_days: int) -> list[str]:
+    """Remove the staged predictions of issue times more than ``keep_days`` before ``now``:
+    left by runs that failed and were not retried. Returns the keys removed."""
+    store = open_blob_store(get_settings())
+    old = expired(store.keys(PREFIX), now, keep_days)
+    for key in old:
+        store.delete(key)
+    return old
 
 
 @dataclass(frozen=True)

@@ -119,3 +119,14 @@ def talking_to(api_url: str, **more: object) -> Iterator[None]:
                 EventsWorker.drain_all()
     finally:
         EventsWorker.drain_all()
+
+
+def without_progress(stderr: str) -> str:
+    """A command's stderr without its progress lines (``[HH:MM:SS] …``, ercot_dart.cli_progress,
+    shown when stderr is not a terminal)."""
+    import re
+
+    return "".join(
+        line for line in stderr.splitlines(keepends=True)
+        if not re.match(r"^\[\d\d:\d\d:\d\d\] ", line)
+    )  # fmt: skip

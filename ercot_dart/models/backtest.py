@@ -41,7 +41,8 @@ class Backtest:
     def summary(self) -> str:
         ens, base = self.overall["ensemble"], self.overall["baseline_same_hour_median_7d"]
         return (
-            f"{len(self.windows)} window(s), {ens.get('rows', 0):,} hours: ensemble MAE {ens.get('mae', float('nan')):.2f} "
+            f"{len(self.windows)} window(s), {ens.get('rows', 0):,} point-hours: ensemble MAE "
+            f"{ens.get('mae', float('nan')):.2f} "
             f"$/MWh vs 7-day same-hour median {base.get('mae', float('nan')):.2f}; sign accuracy "
             f"{ens.get('sign_accuracy', float('nan')):.1%} vs {base.get('sign_accuracy', float('nan')):.1%}"
         )

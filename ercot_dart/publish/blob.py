@@ -88,6 +88,10 @@ class BlobStore(ABC):
         """Where a person or a program finds ``key``."""
 
     @abstractmethod
+    def keys(self, prefix: str) -> list[str]:
+        """The keys that start with ``prefix``, sorted."""
+
+    @abstractmethod
     def update(self, key: str, change: Change) -> tuple[bytes | None, bytes | None]:
         """Replace the blob at ``key`` by ``change(blob)`` (whole, or removed when it gives None)
         so that no concurrent update of ``key`` is lost. Returns (before, after)."""
@@ -124,6 +128,19 @@ class LocalBlobStore(BlobStore):
 
     def url(self, key: str) -> str:
         return str(self._path(key))
+
+    def keys(self, prefix: str) -> list[str]:
+        folder = self._path(prefix.rsplit("/", 1)[0]) if "/" in prefix else self.root.resolve()
+        if not folder.is_dir():
+            return []
+        root = self.root.resolve()
+        found = (p.relative_to(root).as_posix() for p in folder.rglob("*") if p.is_file())
+        # hidden names are the lock and files being written (ercot_dart.atomic), not blobs
+        return sorted(
+            k
+            for k in found
+            if k.startswith(prefix) and not any(part.startswith(".") for part in k.split("/"))
+        )
 
     def update(self, key: str, change: Change) -> tuple[bytes | None, bytes | None]:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -209,6 +226,17 @@ class AzureBlobStore(BlobStore):
 
     def url(self, key: str) -> str:
         return f"{self.location}/{self._full(key)}"
+
+    def keys(self, prefix: str) -> list[str]:
+        base = self._full("")  # "<base folder>/" or ""
+        with self._reaching():
+            names = [
+                b.name
+                for b in self._client().list_blobs(
+                    name_starts_with=self._full(prefix), retry_total=0
+                )
+            ]
+        return sorted(n[len(base) :] for n in names)
 
     def update(self, key: str, change: Change) -> tuple[bytes | None, bytes | None]:
         from azure.core import MatchConditions

@@ -87,6 +87,21 @@ def test_two_issue_times_in_one_hour_share_its_file(store):
     assert store.get(result["staged"]) is None  # the staged predictions were removed
 
 
+def test_a_publication_prunes_staged_files_of_runs_never_published(store):
+    from ercot_dart.publish.staging import staging_key
+
+    now = pd.Timestamp.now("UTC").floor("min")
+    abandoned, recent = (
+        staging_key(now - pd.Timedelta(days=9)),
+        staging_key(now - pd.Timedelta(days=1)),
+    )
+    for key in (abandoned, recent):
+        store.put(key, b"left by a run that failed before publishing")
+    publish(store, predictions(DAILY))
+    assert store.get(abandoned) is None  # older than staging_keep_days (7)
+    assert store.get(recent) is not None  # a retry may still need it
+
+
 def test_a_rerun_replaces_only_its_own_issue_times_rows(store):
     daily = predictions(DAILY)
     publish(store, daily)

@@ -172,3 +172,32 @@ def test_an_unreachable_azure_store_is_named_and_transient():
     ) as err:
         publish(store, predictions(DAILY), DAILY)
     assert is_transient(err.value)
+
+
+def test_keys_list_a_prefix_without_locks_or_files_being_written(store, tmp_path):
+    for key in ["staging/2024/08/20/1000/predictions.parquet", "predictions/2024/08/20/10/x"]:
+        store.put(key, b"x")
+    if isinstance(store, LocalBlobStore):  # the lock and a file being written are not blobs
+        (store.root / ".lock").touch()
+        (store.root / "staging/2024/08/20/1000/.predictions.parquet.ab12.tmp").touch()
+    assert store.keys("staging/") == ["staging/2024/08/20/1000/predictions.parquet"]
+    assert store.keys("staging/2025/") == [] and store.keys("nowhere/") == []
+    assert len(store.keys("")) == 2
+
+
+def test_staged_files_older_than_the_kept_days_are_pruned(store, monkeypatch):
+    """Runs that failed before publishing left their staged files; a publication removes those
+    older than staging_keep_days and nothing else."""
+    from ercot_dart.publish.staging import staging_key
+    from tasks import publish as tasks
+
+    now = pd.Timestamp("2024-08-20T10:05Z")
+    old = [staging_key(now - pd.Timedelta(days=d)) for d in (8, 30)]
+    kept = [staging_key(now - pd.Timedelta(days=d)) for d in (0, 6)]
+    other = ["staging/notes.txt", prediction_key(now - pd.Timedelta(days=30))]
+    for key in [*old, *kept, *other]:
+        store.put(key, b"x")
+    monkeypatch.setattr(tasks, "open_blob_store", lambda _settings: store)
+    assert sorted(tasks.prune_staged.fn(now, 7)) == sorted(old)
+    assert store.keys("") == sorted([*kept, *other])
+    assert tasks.prune_staged.fn(now, 7) == []  # idempotent

@@ -263,7 +263,6 @@ def test_cli_list_show_promote_rollback(cli_registry: tuple[str, Registry], bund
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["list"], "has no bundles"),
         (["show", "dart-nope"], "unknown bundle 'dart-nope'"),
         (["promote", "dart-nope"], "unknown bundle 'dart-nope'"),
         (["rollback"], "there is no champion to roll back"),
@@ -277,6 +276,19 @@ def test_cli_bad_input_exits_1_with_one_message(
     code, out = run(*args, "--registry", url)
     assert code == 1
     assert out.count("\n") == 1 and out.startswith("error: ") and message in out
+
+
+def test_cli_list_of_an_empty_registry_is_empty_not_an_error(
+    cli_registry: tuple[str, Registry],
+) -> None:
+    url, registry = cli_registry
+    code, out = run("list", "--registry", url)
+    assert (code, out.strip()) == (
+        0,
+        f"no bundles in {registry.location} (train one: ercot-dart train)",
+    )
+    code, out = run("list", "--json", "--registry", url)
+    assert (code, json.loads(out)) == (0, [])
 
 
 def test_cli_rollback_without_a_previous_champion(

@@ -89,7 +89,10 @@ def test_backtest_cli(small_store, tmp_path):
     )
     assert result.exit_code == 0, result.output
     assert "1 window(s)" in result.output
-    assert pd.read_parquet(out).columns.tolist() == PREDICTION_COLUMNS
+    scored = pd.read_parquet(out)
+    assert scored.columns.tolist() == PREDICTION_COLUMNS
+    ensemble = scored[scored["model"] == "ensemble"]  # the summary counts (point, hour) pairs
+    assert f"{len(ensemble):,} point-hours: ensemble MAE" in result.output
     assert out.with_suffix(".metrics.json").is_file()
     bad = CliRunner().invoke(
         main,

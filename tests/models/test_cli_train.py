@@ -15,6 +15,7 @@ from ercot_dart.cli import main
 from ercot_dart.models.lgbm import LightGBMModel
 from ercot_dart.registry import LocalRegistry, sha256_file, verify_bundle
 from ercot_dart.settings import get_settings
+from tests.helpers import without_progress
 from tests.models.tamper import shift_first_tree
 
 SPLIT = ["--train-end", "2024-06-30", "--valid-end", "2024-07-31", "--gap-days", "7", "--quick"]
@@ -41,12 +42,13 @@ def train(*args: str) -> Result:
 
 
 def assert_one_error(result: Result, message: str) -> None:
-    """Exit status 1 with ``error: ...`` as the only line, and no traceback."""
+    """Exit status 1 with ``error: ...`` as the only line besides progress, and no traceback."""
     assert isinstance(result.exception, SystemExit), result.output
     assert result.exit_code == 1
     assert result.stdout == ""
-    assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: "), result.stderr
-    assert message in result.stderr
+    said = without_progress(result.stderr)
+    assert said.count("\n") == 1 and said.startswith("error: "), result.stderr
+    assert message in said
 
 
 def test_train_registers_a_verified_bundle_and_prints_one_line(

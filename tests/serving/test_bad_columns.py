@@ -81,10 +81,17 @@ def test_missing_unknown_and_short_columns_are_named(client, rows, features):
 
 def test_duplicate_rows_empty_columns_and_too_many_rows_are_refused(client, rows, features):
     twice = columns_json(pd.concat([rows.head(1)] * 2), features)
-    assert (
+    duplicate = errors_of(client.post("/score", json={"rows": twice}))
+    assert list(duplicate) == ["/rows/settlement_point/1"]  # the cell of the row, not /rows
+    assert duplicate["/rows/settlement_point/1"]["detail"] == (
         "row 1: the same settlement point and hour as row 0"
-        in (errors_of(client.post("/score", json={"rows": twice}))["/rows"]["detail"])
     )
+    assert duplicate["/rows/settlement_point/1"]["value"] == str(rows["settlement_point"].iloc[0])
+    hourless = columns_json(rows, features)
+    hourless["interval_start_utc"] = [hourless["interval_start_utc"][0], None]
+    errors = errors_of(client.post("/score", json={"rows": hourless}))
+    assert list(errors) == ["/rows/settlement_point/1"]
+    assert errors["/rows/settlement_point/1"]["detail"].startswith("row 1: names no delivery hour")
     empty = columns_json(rows.head(0), features)
     assert "empty" in errors_of(client.post("/score", json={"rows": empty}))["/rows"]["detail"]
     many = rows.iloc[[0] * 6].copy()
