@@ -43,9 +43,12 @@ class BlobRegistry(Registry):
         prefix: folder of the registry in the container ("" for its root).
     """
 
-    def __init__(self, container: ContainerClient, prefix: str = DEFAULT_PREFIX) -> None:
+    def __init__(
+        self, container: ContainerClient, prefix: str = DEFAULT_PREFIX, by_url: bool = False
+    ) -> None:
         self.container = container
         self.prefix = _prefix(prefix)
+        self._by_url = by_url  # reached by its https:// URL and a credential, not a secret
 
     @classmethod
     def from_connection_string(
@@ -71,7 +74,7 @@ class BlobRegistry(Registry):
             from azure.identity import DefaultAzureCredential
 
             credential = DefaultAzureCredential()
-        return cls(ContainerClient(url, container, credential=credential), prefix)
+        return cls(ContainerClient(url, container, credential=credential), prefix, by_url=True)
 
     @classmethod
     def from_block(
@@ -118,8 +121,13 @@ class BlobRegistry(Registry):
 
     @property
     def location(self) -> str:
+        """In the form ``--registry`` takes for the way it was reached: its https:// URL (a
+        managed identity or service principal), else ``azure://<container>/<prefix>`` (the
+        connection string) and the account."""
         c = self.container
-        return f"azure://{c.account_name}/{c.container_name}/{self.prefix}"
+        if self._by_url:
+            return f"{c.url.split('?', 1)[0].rstrip('/')}/{self.prefix}"
+        return f"azure://{c.container_name}/{self.prefix} (account {c.account_name})"
 
     def _not_found(self, exc: ResourceNotFoundError) -> Exception:
         if getattr(exc, "error_code", None) == "ContainerNotFound":

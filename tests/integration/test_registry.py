@@ -291,6 +291,20 @@ def test_cli_list_of_an_empty_registry_is_empty_not_an_error(
     assert (code, json.loads(out)) == (0, [])
 
 
+def test_a_registry_names_itself_in_the_form_registry_takes(
+    cli_registry: tuple[str, Registry],
+) -> None:
+    """What the commands print as the registry's place opens that registry again."""
+    from ercot_dart.registry import open_registry
+
+    url, registry = cli_registry
+    printed = registry.location.split(" (account ")[0]
+    assert open_registry(get_settings(), printed).location == registry.location
+    if url.startswith("azure://"):
+        assert registry.location.startswith(url.rstrip("/") + "/")
+        assert registry.location.endswith(" (account devstoreaccount1)")
+
+
 def test_cli_rollback_without_a_previous_champion(
     cli_registry: tuple[str, Registry], bundles: Path
 ) -> None:
@@ -347,7 +361,7 @@ def test_a_prefect_block_url_opens_the_registry_in_the_blocks_container(
     # the block's base folder goes in front of the URL's prefix
     direct = BlobRegistry.from_connection_string(azurite, container, "team/models")
     assert [r["bundle_id"] for r in direct.list()] == ["dart-a"]
-    assert registry.location.endswith(f"/{container}/team/models/")
+    assert registry.location == f"azure://{container}/team/models/ (account devstoreaccount1)"
 
     code, out = run("promote", "dart-a", "--registry", f"prefect-block://{saved_block}/models")
     assert code == 0 and "promoted dart-a" in out

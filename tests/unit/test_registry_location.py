@@ -68,4 +68,4 @@ def test_an_https_url_uses_the_account_and_a_managed_identity() -> None:
     url = "https://dartprod.blob.core.windows.net/registry/dart"
     registry = open_registry(Settings(), url)
     assert registry.container.account_name == "dartprod"  # type: ignore[attr-defined]
-    assert registry.location == "azure://dartprod/registry/dart/"
+    assert registry.location == url + "/"  # what --registry takes for it
