@@ -8,7 +8,10 @@ ARG PYTHON_IMAGE=python:3.11.7-slim-bookworm
 
 FROM ${PYTHON_IMAGE} AS base
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1
-RUN groupadd --system --gid 10001 dart && useradd --system --uid 10001 --gid dart --home /opt/ercot-dart dart
+# the user's home is the working folder, and it is theirs: WORKDIR would create it owned by root,
+# and COPY --chown owns only what it copies, so ~/.prefect and a relative data/ could not be made
+RUN groupadd --system --gid 10001 dart && useradd --system --uid 10001 --gid dart --home /opt/ercot-dart dart \
+    && install -d -o dart -g dart /opt/ercot-dart
 WORKDIR /opt/ercot-dart
 
 # Dependency layers are built from pyproject.toml alone, so code changes do not rebuild them.

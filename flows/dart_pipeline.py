@@ -16,17 +16,16 @@ from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
 
 from ercot_dart.monitor.freshness import StaleSourceError, problems
-from ercot_dart.predict import utc
-from ercot_dart.publish.notify import failure_message
+from ercot_dart.predict import check_lead, plan_targets, utc
 from ercot_dart.registry import open_registry
 from ercot_dart.settings import get_settings
 from flows.batch_inference import batch_inference, run_issue_time
 from flows.build_features import build_features
+from flows.failure import notify_failure
 from flows.monitor import alert_freshness, monitor
 from flows.publish_predictions import publish_predictions
 from flows.train_models import train_models
 from tasks.monitor import check_freshness, retrain_trigger
-from tasks.publish import broadcast
 
 CHAMPION_MIN_AGE = pd.Timedelta(hours=20)
 """A champion younger than this is not retrained by the accuracy trigger (one retrain a day)."""
@@ -58,46 +57,6 @@ def champion_age(settings: Any) -> pd.Timedelta:
         return pd.Timedelta.max
     created = pd.Timestamp(registry.manifest(champion)["created_at"])
     return pd.Timestamp.now("UTC") - created.tz_convert("UTC")
-
-
-def _exception(state: Any) -> BaseException | None:
-    """The exception a failed state holds, if it can be read back."""
-    try:
-        result = state.result(raise_on_failure=False)
-    except Exception:  # the result could not be read back: treat as any failure
-        return None
-    return result if isinstance(result, BaseException) else None
-
-
-def notify_failure(flow: Any, flow_run: Any, state: Any) -> None:
-    """Flow hook: tell every channel the run failed, each send retried on transient errors like
-    every notification (a notice that still cannot be sent is logged: it does not hide the run's
-    own failure). A stop on a stale source sends none when its incident was recorded: that
-    alert went out once, with the first run that saw it."""
-    import logging
-
-    log = logging.getLogger("ercot_dart.pipeline")
-    error = _exception(state)
-    if isinstance(error, StaleSourceError) and error.alerted:
-        log.info("stale sources: alerted once per incident, no failure notice")
-        return
-    message = failure_message(
-        flow_run.name, flow.name, state.message or state.name, _ui_url(flow_run)
-    )
-    try:
-        broadcast(message, log, "failure notice")
-    except Exception as exc:  # the channels' settings themselves: logged, the run's error stands
-        log.error("failure notice not sent: %s", exc)
-
-
-def _ui_url(flow_run: Any) -> str | None:
-    """The run's page in the Prefect UI (Cloud, or a server with ``PREFECT_UI_URL``)."""
-    from prefect.utilities.urls import url_for
-
-    try:
-        return url_for(flow_run)
-    except Exception:  # no UI known: the notice goes without a link
-        return None
 
 
 def summarize(markdown: str) -> None:
@@ -167,6 +126,11 @@ def dart_pipeline(
     issue = utc(issue_time) if issue_time is not None else run_issue_time()
     decision = "retrained: requested (retrain=true)" if retrain else "not retrained"
     try:
+        # the days asked for are checked first, not after minutes of training
+        for target in plan_targets(
+            issue, settings.asof_rules, delivery_date, backfill_start, backfill_end
+        ):
+            check_lead(target)
         fresh = check_freshness(settings.source_url, issue)
         alerted = alert_freshness(fresh, issue)  # once per incident, and when it clears
         stale = problems(fresh)

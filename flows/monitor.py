@@ -1,6 +1,7 @@
 """Flow ``monitor``: how the published predictions did, drift, source freshness, alerts and the
 daily report. Hourly after real-time prices settle (deployment ``dart-monitor``) and at the end
-of the daily pipeline run."""
+of the daily pipeline run. A run that fails sends the failure notice, as ``dart-pipeline`` does,
+after alerting what it could measure."""
 
 from __future__ import annotations
 
@@ -13,11 +14,12 @@ from prefect.artifacts import create_link_artifact, create_table_artifact
 from ercot_dart.monitor.accuracy import ALL
 from ercot_dart.monitor.alerts import Changes, alert_messages
 from ercot_dart.monitor.freshness import problems
-from ercot_dart.monitor.incidents import FRESHNESS, freshness_incidents, incidents
+from ercot_dart.monitor.incidents import ACCURACY, FRESHNESS, freshness_incidents, incidents
 from ercot_dart.predict import utc
 from ercot_dart.registry import open_registry
 from ercot_dart.settings import get_settings
 from flows.batch_inference import run_issue_time
+from flows.failure import notify_failure
 from tasks.inference import fetch_champion
 from tasks.monitor import (
     check_freshness,
@@ -33,6 +35,10 @@ from tasks.publish import broadcast
 def send_alerts(changes: Changes) -> None:
     """Tell every channel what opened and what recovered (nothing when nothing changed); a
     message that cannot be delivered after its retries is logged."""
+    if changes.replay:
+        get_run_logger().info(
+            "incidents not changed: a later moment was already checked (a replay or a late run)"
+        )
     for message in alert_messages(changes):
         broadcast(message, get_run_logger(), "alert")
 
@@ -51,7 +57,13 @@ def alert_freshness(freshness: pd.DataFrame, moment: pd.Timestamp) -> bool:
     return True
 
 
-@flow(name="monitor", log_prints=True, persist_result=True)
+@flow(
+    name="monitor",
+    log_prints=True,
+    persist_result=True,
+    on_failure=[notify_failure],
+    on_crashed=[notify_failure],
+)
 def monitor(as_of: datetime | None = None) -> dict:
     """Measure, alert (once per incident, and on recovery) and publish the report.
 
@@ -66,10 +78,16 @@ def monitor(as_of: datetime | None = None) -> dict:
     fresh = check_freshness(settings.source_url, moment)
     realized, daily = measure_accuracy(settings.predictions_url, settings.feature_store_dir, moment)
     reason = retrain_trigger(settings.predictions_url, moment)
-    registry = open_registry(settings)
-    bundle_dir = fetch_champion(None, settings.data_dir / "bundles")
-    published = realized[realized["model"] == "ensemble"] if len(realized) else realized
-    drift = measure_drift(settings.feature_store_dir, bundle_dir, moment, published)
+    try:
+        registry = open_registry(settings)
+        bundle_dir = fetch_champion(None, settings.data_dir / "bundles")
+        published = realized[realized["model"] == "ensemble"] if len(realized) else realized
+        drift = measure_drift(settings.feature_store_dir, bundle_dir, moment, published)
+    except Exception:  # what was measured is alerted all the same; drift incidents stay as they are
+        measured = incidents(fresh, pd.DataFrame(), reason)
+        for scope in (FRESHNESS, ACCURACY):
+            send_alerts(record_incidents(settings.predictions_url, measured, moment, scope))
+        raise
 
     changes = record_incidents(settings.predictions_url, incidents(fresh, drift, reason), moment)
     send_alerts(changes)

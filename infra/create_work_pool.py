@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "infra" / "aci-job-template.json"
@@ -70,11 +71,38 @@ def check_env(env: dict[str, str]) -> None:
                 f"{key} holds a secret value: store it in a Prefect Secret block and pass "
                 f"--env {key}={SECRET_REFERENCE}<block name>"
             )
-        if key.endswith(DB_URL_SUFFIX) and value and make_url(value).password:
+        if key.endswith(DB_URL_SUFFIX) and value and _url_password(key, value):
             raise TemplateError(
                 f"{key} carries a password: connect with the runtime identity instead "
                 "(Authentication=ActiveDirectoryMsi, docs/deployment.md)"
             )
+
+
+def _url_password(key: str, value: str) -> bool:
+    """Whether a database URL carries a password."""
+    try:
+        return make_url(value).password is not None
+    except ArgumentError:
+        raise TemplateError(
+            f"{key}={value!r} is not a SQLAlchemy URL (e.g. mssql+pyodbc://<client id>@<server>"
+            ".database.windows.net:1433/<db>?...)"
+        ) from None
+
+
+def read_values(path: Path) -> dict[str, Any]:
+    """The Bicep output ``workPool``, as ``jq .workPool.value infra-outputs.json`` wrote it."""
+    try:
+        values = json.loads(path.read_text())
+    except FileNotFoundError:
+        raise TemplateError(f"--values {path}: no such file") from None
+    except (OSError, ValueError) as exc:
+        raise TemplateError(f"--values {path}: not a JSON file ({exc})") from None
+    if not isinstance(values, dict):
+        raise TemplateError(
+            f"--values {path} holds {json.dumps(values)[:80]}, not the object of the Bicep output "
+            "workPool: does infra-outputs.json have a workPool output (docs/deployment.md)?"
+        )
+    return values
 
 
 def fill_template(
@@ -127,7 +155,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         filled = fill_template(
             json.loads(TEMPLATE.read_text()),
-            json.loads(args.values.read_text()),
+            read_values(args.values),
             parse_env(args.env),
             args.cpu,
             args.memory,
@@ -137,6 +165,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.print:
         json.dump(filled, sys.stdout, indent=2)
         return 0
+    from ercot_dart.prefect_api import api_problem
+
+    problem = api_problem()
+    if problem is not None:
+        print(f"error: {problem}", file=sys.stderr)
+        return 1
     prefect = str(Path(sys.executable).with_name("prefect"))
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "aci-job-template.json"

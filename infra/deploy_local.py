@@ -9,7 +9,9 @@ the local pool instead of the Azure Container Instance one. Then start a worker:
 
 Options: ``--pool NAME`` (default dart-local), ``--paused`` (schedules registered inactive:
 runs only when asked for, e.g. ``prefect deployment run 'dart-pipeline/dart-hourly'``).
-It talks to the Prefect API of ``PREFECT_API_URL`` (a ``prefect server start``, or Cloud).
+It talks to the Prefect API of ``PREFECT_API_URL`` (a ``prefect server start``, or Cloud), and
+refuses to run without one that answers: Prefect would otherwise register everything with a
+temporary server that stops with the command.
 """
 
 from __future__ import annotations
@@ -41,9 +43,15 @@ def local_project(project: dict[str, Any], pool: str, root: Path, paused: bool) 
     return out
 
 
+class CommandFailed(RuntimeError):
+    """A ``prefect`` command failed; its own output says why."""
+
+
 def run(cmd: list[str]) -> None:
     print("+", " ".join(cmd), flush=True)
-    subprocess.run(cmd, check=True, cwd=ROOT)
+    code = subprocess.run(cmd, cwd=ROOT).returncode
+    if code != 0:
+        raise CommandFailed(f"`{' '.join(cmd[1:])}` failed (exit {code}): its output is above")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -51,14 +59,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pool", default="dart-local", help="local process work pool")
     parser.add_argument("--paused", action="store_true", help="register the schedules inactive")
     args = parser.parse_args(argv)
+    from ercot_dart.prefect_api import api_problem
+
+    problem = api_problem()
+    if problem is not None:
+        print(f"error: {problem}", file=sys.stderr)
+        return 1
+    try:
+        deploy(args.pool, args.paused)
+    except CommandFailed as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def deploy(pool: str, paused: bool) -> None:
+    """The pool (created when missing), then every deployment on it."""
     prefect = str(Path(sys.executable).with_name("prefect"))
     project = yaml.safe_load((ROOT / "prefect.yaml").read_text())
-    derived = local_project(project, args.pool, ROOT, args.paused)
+    derived = local_project(project, pool, ROOT, paused)
     probe = subprocess.run(
-        [prefect, "work-pool", "inspect", args.pool], cwd=ROOT, capture_output=True
+        [prefect, "work-pool", "inspect", pool], cwd=ROOT, capture_output=True, text=True
     )
     if probe.returncode != 0:
-        run([prefect, "work-pool", "create", args.pool, "--type", "process"])
+        said = (probe.stdout + probe.stderr).strip()
+        if "not found" not in said.lower():  # not a missing pool: say what it was
+            raise CommandFailed(f"`prefect work-pool inspect {pool}` failed: {said[-500:]}")
+        run([prefect, "work-pool", "create", pool, "--type", "process"])
     with tempfile.NamedTemporaryFile(
         "w", suffix=".yaml", prefix=".prefect-local-", dir=ROOT, delete=False
     ) as f:
@@ -67,8 +94,9 @@ def main(argv: list[str] | None = None) -> int:
         run([prefect, "--no-prompt", "deploy", "--all", "--prefect-file", f.name])
     finally:
         Path(f.name).unlink(missing_ok=True)
-    print(f"deployed; start a worker with: {prefect} worker start --pool {args.pool}")
-    return 0
+    print(
+        f"deployed to {pool}; runs start once a worker polls it: {prefect} worker start --pool {pool}"
+    )
 
 
 if __name__ == "__main__":

@@ -8,11 +8,12 @@ table in one transaction and returns what to tell people.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 import pandas as pd
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Connection, Engine, select, update
 
-from ercot_dart.monitor.tables import create, monitor_incidents
+from ercot_dart.monitor.tables import create, monitor_checks, monitor_incidents
 from ercot_dart.publish.notify import Message
 
 
@@ -23,6 +24,8 @@ class Changes:
     recovered: dict[str, str]
     """Incidents that cleared: key → their message when opened."""
     ongoing: list[str]
+    replay: bool = False
+    """The moment was before the latest one incidents were reconciled at: nothing changed."""
 
 
 def changes(open_now: dict[str, str], active: dict[str, str]) -> Changes:
@@ -42,11 +45,17 @@ def reconcile(
     Args:
         scope: only incidents whose key starts with this are opened or closed (the pipeline
             checks freshness only, so it must not close the monitor's drift incidents).
+
+    A ``now`` before the latest moment this scope was reconciled at (a replay of a past issue
+    time, a run retried long after) changes nothing: what was found later stands, and opening
+    or closing on older data would send a false alert or a false recovery.
     """
     create(engine)
     t = monitor_incidents
     stamp = pd.Timestamp(now).tz_convert("UTC").tz_localize(None).to_pydatetime()
     with engine.begin() as conn:
+        if not _advance(conn, scope, stamp):
+            return Changes({}, {}, [], replay=True)
         rows = conn.execute(
             select(t.c.incident, t.c.opened_at_utc, t.c.message).where(t.c.closed_at_utc.is_(None))
         ).all()
@@ -73,6 +82,19 @@ def reconcile(
                 .values(closed_at_utc=stamp)
             )
     return result
+
+
+def _advance(conn: Connection, scope: str, stamp: datetime) -> bool:
+    """Move the scope's reconciled-at mark to ``stamp``; False when it is already later."""
+    c = monitor_checks
+    last = conn.execute(select(c.c.checked_at_utc).where(c.c.scope == scope)).scalar()
+    if last is None:
+        conn.execute(c.insert().values(scope=scope, checked_at_utc=stamp))
+        return True
+    if stamp < last:
+        return False
+    conn.execute(update(c).where(c.c.scope == scope).values(checked_at_utc=stamp))
+    return True
 
 
 def alert_messages(result: Changes) -> list[Message]:

@@ -20,6 +20,7 @@ from ercot_dart.monitor.freshness import problems
 FRESHNESS = "freshness:"
 """Prefix of the incidents that the pipeline's freshness check opens and closes."""
 DRIFT = "drift:"
+ACCURACY = "accuracy:"
 PREDICTIONS = "prediction"
 """Drift-table rows whose feature starts with this are the predictions' own drift."""
 SHOWN = 8
@@ -83,5 +84,5 @@ def incidents(
     """Every condition that is wrong now: key → message."""
     active = {**freshness_incidents(freshness), **drift_incidents(drift)}
     if retrain_reason:
-        active["accuracy:ensemble"] = retrain_reason
+        active[f"{ACCURACY}ensemble"] = retrain_reason
     return active

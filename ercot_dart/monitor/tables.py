@@ -1,4 +1,5 @@
-"""The monitor's SQL tables, beside ``predictions_dart_spread``: rolling accuracy and incidents."""
+"""The monitor's SQL tables, beside ``predictions_dart_spread``: rolling accuracy, incidents, and
+the moment incidents were last reconciled at."""
 
 from __future__ import annotations
 
@@ -51,6 +52,15 @@ monitor_incidents = Table(
     Column("message", String(2000), nullable=False),
     PrimaryKeyConstraint("incident", "opened_at_utc", name="pk_monitor_incidents"),
 )
+
+monitor_checks = Table(
+    "monitor_checks",
+    metadata,
+    Column("scope", String(64), nullable=False),
+    Column("checked_at_utc", DateTime, nullable=False),
+    PrimaryKeyConstraint("scope", name="pk_monitor_checks"),
+)
+"""The latest moment incidents of each scope were reconciled at: an earlier one is a replay."""
 
 
 def create(engine: Engine) -> None:

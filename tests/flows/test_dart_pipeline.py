@@ -93,3 +93,16 @@ def test_a_failure_notice_links_to_the_run(prefect_api, pipeline, monkeypatch, t
         dart_pipeline(issue_time=ISSUE)
     [notice] = [b["text"] for b in hooks.bodies("slack") if "FAILED" in b["text"]]
     assert "Details: http" in notice and "/runs/flow-run/" in notice
+
+
+def test_a_day_too_far_ahead_is_refused_before_any_work(prefect_api, pipeline):
+    """A mistyped delivery_date fails at once: no features built, no training, no promotion."""
+    registry_before = sorted(p.name for p in (get_settings().registry_root).iterdir())
+    with pytest.raises(ValueError, match="2024-09-02 is 13 days after its issue time"):
+        dart_pipeline(retrain=True, issue_time=ISSUE, delivery_date=date(2024, 9, 2))
+    assert sorted(p.name for p in get_settings().registry_root.iterdir()) == registry_before
+    assert not get_settings().feature_store_dir.exists()
+    with pytest.raises(ValueError, match="backfill_end 2024-08-01 is before backfill_start"):
+        dart_pipeline(
+            issue_time=ISSUE, backfill_start=date(2024, 8, 5), backfill_end=date(2024, 8, 1)
+        )

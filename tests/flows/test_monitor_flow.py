@@ -291,3 +291,16 @@ def test_a_failure_notice_outlives_a_busy_webhook(prefect_api, demo, monkeypatch
         dart_pipeline(issue_time=datetime(2024, 5, 19, 14, 0, tzinfo=UTC))
     assert len(slack(hooks, "FAILED", "champion")) == 1
     assert hooks.fail == []  # the 503 was answered, and the notice sent again
+
+
+def test_a_monitor_that_cannot_watch_says_so_and_alerts_what_it_measured(
+    prefect_api, demo, monkeypatch, tmp_path
+):
+    hooks = demo
+    monkeypatch.setenv("ERCOT_DART_REGISTRY_DIR", str(tmp_path / "empty-registry"))
+    get_settings.cache_clear()
+    with pytest.raises(Exception, match="champion"):  # no bundle: no drift can be measured
+        monitor(as_of=datetime(2024, 5, 28, 6, 0, tzinfo=UTC))  # the data ends on 2024-05-25
+    assert len(slack(hooks, "FAILED", "champion")) == 1
+    [alert] = slack(hooks, "ALERT", "dam_spp is stale")  # measured before the failure
+    assert "drift" not in alert

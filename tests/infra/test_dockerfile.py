@@ -191,3 +191,20 @@ def test_the_flows_resolution_takes_cpu_torch_and_no_cuda_wheels(tmp_path: Path)
     assert installed["torch"] == f"{TORCH_PIN}+cpu"
     assert [n for n in installed if n.startswith("nvidia-") or n == "triton"] == []
     assert {"prefect", "prefect-azure", "lightgbm", "pyodbc"} <= installed.keys()
+
+
+def test_the_user_owns_its_home_which_is_the_working_folder() -> None:
+    """WORKDIR creates a missing folder owned by root and COPY --chown owns only what it copies:
+    the folder must exist, owned by the user, before WORKDIR, or ~/.prefect and a relative
+    data/ cannot be created in the images."""
+    base = re.search(r"^FROM \S+ AS base\n(.*?)(?=^FROM )", DOCKERFILE, re.S | re.M)
+    assert base
+    text = base.group(1).replace("\\\n", " ")
+    home = re.search(r"useradd [^&\n]*--home (\S+) dart", text)
+    assert home, "the image's user has no home"
+    made = text.find(f"install -d -o dart -g dart {home.group(1)}")
+    workdir = text.find(f"WORKDIR {home.group(1)}")
+    assert 0 <= made < workdir, "the home is not made the user's before WORKDIR"
+    for stage in ("serve", "flows"):
+        body = re.search(rf"^FROM \S+ AS {stage}\n(.*?)(?=^FROM |\Z)", DOCKERFILE, re.S | re.M)
+        assert body and "USER 10001:10001" in body.group(1), stage

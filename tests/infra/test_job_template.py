@@ -5,6 +5,7 @@ script refuses what would put a secret in the pool or leave it unusable."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -14,7 +15,7 @@ from typing import Any
 import pytest
 import yaml
 
-from infra.create_work_pool import TemplateError, fill_template
+from infra.create_work_pool import TemplateError, fill_template, read_values
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATE = json.loads((REPO / "infra" / "aci-job-template.json").read_text())
@@ -126,3 +127,60 @@ def test_fill_template_names_what_is_missing() -> None:
     del values["data_storage_account"]
     with pytest.raises(TemplateError, match="data_storage_account"):
         fill_template(TEMPLATE, values)
+
+
+@pytest.mark.parametrize(
+    ("content", "says"),
+    [
+        (None, "no such file"),
+        ("null", "holds null, not the object of the Bicep output workPool"),
+        ("{x", "not a JSON file"),
+        ("[1, 2]", "holds [1, 2], not the object"),
+    ],
+    ids=["missing", "null", "not-json", "a-list"],
+)
+def test_a_values_file_that_cannot_be_used_is_named(tmp_path, content, says) -> None:
+    path = tmp_path / "work-pool.json"
+    if content is not None:
+        path.write_text(content)
+    with pytest.raises(TemplateError, match=re.escape(f"--values {path}")) as caught:
+        read_values(path)
+    assert says in str(caught.value)
+
+
+def test_a_database_url_that_is_not_one_is_named() -> None:
+    env = {"ERCOT_DART_DB_URL": "not a url"}
+    with pytest.raises(
+        TemplateError, match="ERCOT_DART_DB_URL='not a url' is not a SQLAlchemy URL"
+    ):
+        fill_template(TEMPLATE, outputs(), env)
+
+
+def test_the_scripts_refuse_a_prefect_api_that_is_not_there(tmp_path) -> None:
+    """Without PREFECT_API_URL Prefect would register everything with a temporary server that
+    stops with the script, and report success; with a dead one it gave tracebacks."""
+    from tests.helpers import free_port
+
+    values = tmp_path / "work-pool.json"
+    values.write_text(json.dumps(outputs()))
+    scripts = [
+        ["infra/deploy_local.py"],
+        ["infra/create_work_pool.py", "--values", str(values)],
+    ]
+    dead = f"http://127.0.0.1:{free_port()}/api"
+    for script in scripts:
+        for api, says in (
+            (None, "PREFECT_API_URL is not set"),
+            (dead, f"at {dead} does not answer"),
+        ):
+            env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+            env["PREFECT_HOME"] = str(tmp_path / "prefect")
+            if api:
+                env["PREFECT_API_URL"] = api
+            out = subprocess.run(
+                [sys.executable, *script], cwd=REPO, env=env, capture_output=True, text=True,
+                timeout=120,
+            )  # fmt: skip
+            assert out.returncode == 1, (script, out.stderr)
+            assert out.stderr.startswith("error: ") and says in out.stderr, out.stderr
+            assert len(out.stderr.splitlines()) == 1 and "Traceback" not in out.stderr

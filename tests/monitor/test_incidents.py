@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ercot_dart.monitor.alerts import reconcile
+from ercot_dart.monitor.alerts import alert_messages, reconcile
 from ercot_dart.monitor.drift import DRIFT_COLUMNS
 from ercot_dart.monitor.freshness import FRESHNESS_COLUMNS
 from ercot_dart.monitor.incidents import (
@@ -86,3 +86,19 @@ def test_a_scoped_reconcile_leaves_other_incidents_open(db_engine):
     assert list(scoped.recovered) == ["freshness:dam_spp"]
     later = reconcile(db_engine, {"drift:wind_power": "w"}, NOW + pd.Timedelta(hours=2))
     assert later.ongoing == ["drift:wind_power"] and not later.opened and not later.recovered
+
+
+def test_a_replay_of_an_earlier_moment_changes_no_incident(db_engine):
+    """A run for a past issue time (or one retried long after) neither closes what a later run
+    opened nor opens what it found back then: no false recovery, no stale alert."""
+    later = NOW + pd.Timedelta(days=11)
+    opened = reconcile(db_engine, {"freshness:dam_spp": "dam_spp is stale"}, later, FRESHNESS)
+    assert list(opened.opened) == ["freshness:dam_spp"] and not opened.replay
+    replay = reconcile(db_engine, {"freshness:sced_lmp": "old"}, NOW, FRESHNESS)
+    assert replay.replay and not (replay.opened or replay.recovered or replay.ongoing)
+    assert alert_messages(replay) == []
+    still = reconcile(db_engine, {"freshness:dam_spp": "dam_spp is stale"}, later, FRESHNESS)
+    assert still.ongoing == ["freshness:dam_spp"]  # the same moment again (a retry) is no replay
+    # each scope keeps its own mark: the monitor's first check at NOW is not a replay
+    monitor = reconcile(db_engine, {"freshness:dam_spp": "dam_spp is stale"}, NOW)
+    assert not monitor.replay and monitor.ongoing == ["freshness:dam_spp"]
