@@ -21,7 +21,7 @@ from ercot_dart.registry import open_registry
 from ercot_dart.settings import get_settings
 from flows.batch_inference import batch_inference, run_issue_time
 from flows.build_features import build_features
-from flows.failure import notify_failure
+from flows.failure import SCHEDULED
 from flows.monitor import alert_freshness, monitor
 from flows.publish_predictions import publish_predictions
 from flows.train_models import train_models
@@ -96,13 +96,7 @@ def run_summary(issue: pd.Timestamp, retrain: str, result: dict | None, error: s
     return "\n".join(lines)
 
 
-@flow(
-    name="dart-pipeline",
-    log_prints=True,
-    persist_result=True,
-    on_failure=[notify_failure],
-    on_crashed=[notify_failure],
-)
+@flow(name="dart-pipeline", **SCHEDULED)
 def dart_pipeline(
     retrain: bool = False,
     delivery_date: date | None = None,

@@ -48,3 +48,13 @@ def _ui_url(flow_run: Any) -> str | None:
         return url_for(flow_run)
     except Exception:  # no UI known: the notice goes without a link
         return None
+
+
+SCHEDULED: dict[str, Any] = {
+    "log_prints": True,
+    "persist_result": True,
+    "on_failure": [notify_failure],
+    "on_crashed": [notify_failure],
+}
+"""``@flow`` options of the flows that run on a schedule: results kept (a retry from the UI
+reuses what completed), and the failure notice."""

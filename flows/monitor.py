@@ -19,7 +19,7 @@ from ercot_dart.predict import utc
 from ercot_dart.registry import open_registry
 from ercot_dart.settings import get_settings
 from flows.batch_inference import run_issue_time
-from flows.failure import notify_failure
+from flows.failure import SCHEDULED
 from tasks.inference import fetch_champion
 from tasks.monitor import (
     check_freshness,
@@ -57,13 +57,7 @@ def alert_freshness(freshness: pd.DataFrame, moment: pd.Timestamp) -> bool:
     return True
 
 
-@flow(
-    name="monitor",
-    log_prints=True,
-    persist_result=True,
-    on_failure=[notify_failure],
-    on_crashed=[notify_failure],
-)
+@flow(name="monitor", **SCHEDULED)
 def monitor(as_of: datetime | None = None) -> dict:
     """Measure, alert (once per incident, and on recovery) and publish the report.
 
