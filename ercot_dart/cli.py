@@ -421,13 +421,14 @@ def backtest_cmd(
 
 def _register_groups() -> None:
     from ercot_dart.cli_models import models
-    from ercot_dart.cli_pipeline import predict, run
+    from ercot_dart.cli_pipeline import monitor_cmd, predict, run
     from ercot_dart.cli_serve import serve
 
     main.add_command(models)
     main.add_command(serve)
     main.add_command(predict)
     main.add_command(run)
+    main.add_command(monitor_cmd)
 
 
 _register_groups()

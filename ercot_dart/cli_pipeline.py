@@ -15,7 +15,7 @@ from ercot_dart.cli_errors import fail as _fail
 from ercot_dart.settings import get_settings
 
 
-def _issue_time(value: str | None) -> pd.Timestamp:
+def _issue_time(value: str | None, option: str = "--issue-time") -> pd.Timestamp:
     from ercot_dart.predict import utc
 
     if value is None:
@@ -24,7 +24,7 @@ def _issue_time(value: str | None) -> pd.Timestamp:
         return utc(value)
     except ValueError:
         raise click.BadParameter(
-            f"{value!r} is not a timestamp (e.g. 2026-11-29T09:05-06:00)", param_hint="--issue-time"
+            f"{value!r} is not a timestamp (e.g. 2026-11-29T09:05-06:00)", param_hint=option
         ) from None
 
 
@@ -204,3 +204,38 @@ def run(
             f'  query: sqlite3 {path} "SELECT settlement_point, hour_ending_local, prediction, p10, p90 '
             "FROM predictions_dart_spread WHERE model='ensemble' ORDER BY abs(prediction) DESC LIMIT 10\""
         )
+
+
+@click.command("monitor")
+@click.option(
+    "--as-of",
+    "as_of",
+    default=None,
+    metavar="TIMESTAMP",
+    help="The moment monitored (ISO 8601; naive means UTC). Default: now.",
+)
+@db_option
+def monitor_cmd(as_of: str | None, db_url: str | None) -> None:
+    """Run the `monitor` flow once here: realized accuracy, drift, freshness, alerts, the report.
+    Uses the Prefect API of PREFECT_API_URL, or a temporary local one."""
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    from flows.monitor import monitor
+
+    _with_db(db_url)
+    moment = _issue_time(as_of, "--as-of")
+    try:
+        result = monitor(as_of=moment.to_pydatetime())
+    except Exception as exc:
+        _fail(f"the monitor failed: {type(exc).__name__}: {exc}")
+    click.echo(
+        f"monitor as of {moment:%Y-%m-%dT%H:%MZ}: {result['realized_rows']:,} realized prediction "
+        f"rows; incidents opened {len(result['opened'])}, recovered {len(result['recovered'])}, "
+        f"ongoing {len(result['ongoing'])}"
+    )
+    for key in (*result["opened"], *(f"{k} (ongoing)" for k in result["ongoing"])):
+        click.echo(f"  open:   {key}")
+    for key in result["recovered"]:
+        click.echo(f"  closed: {key}")
+    if result["retrain_reason"]:
+        click.echo(f"  retraining due: {result['retrain_reason']}")
+    click.echo(f"  report: {result['report']}")

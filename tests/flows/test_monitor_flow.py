@@ -304,3 +304,19 @@ def test_a_monitor_that_cannot_watch_says_so_and_alerts_what_it_measured(
     assert len(slack(hooks, "FAILED", "champion")) == 1
     [alert] = slack(hooks, "ALERT", "dam_spp is stale")  # measured before the failure
     assert "drift" not in alert
+
+
+def test_the_monitor_runs_alone_from_the_command_line(prefect_api, demo):
+    from click.testing import CliRunner
+
+    from ercot_dart.cli import main
+
+    dart_pipeline(issue_time=datetime(2024, 5, 20, 14, 0, tzinfo=UTC))  # predicts 2024-05-21
+    result = CliRunner().invoke(main, ["monitor", "--as-of", "2024-05-22T06:20Z"])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("monitor as of 2024-05-22T06:20Z: ") and "realized" in lines[0]
+    assert int(lines[0].split(": ")[1].split(" ")[0].replace(",", "")) == 4 * DEMO_POINTS * 24
+    assert lines[-1].startswith("  report: ") and lines[-1].endswith("report.html")
+    bad = CliRunner().invoke(main, ["monitor", "--as-of", "yesterday-ish"])
+    assert bad.exit_code == 2 and "--as-of" in bad.output
