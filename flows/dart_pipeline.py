@@ -158,7 +158,12 @@ def dart_pipeline(
             backfill_start=backfill_start,
             backfill_end=backfill_end,
         )
-        published = publish_predictions(predicted["staged"])
+        caveats = (
+            [f"made from stale sources (ERCOT_DART_FRESHNESS_ENFORCE=false): {'; '.join(stale)}"]
+            if stale
+            else None
+        )
+        published = publish_predictions(predicted["staged"], caveats=caveats)
     except Exception as exc:
         summarize(run_summary(issue, decision, None, f"{type(exc).__name__}: {exc}"))
         raise

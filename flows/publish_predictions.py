@@ -30,12 +30,16 @@ from tasks.publish import (
 
 
 @flow(name="publish_predictions", log_prints=True, persist_result=True)
-def publish_predictions(staged: str, run: str | None = None) -> dict:
+def publish_predictions(
+    staged: str, run: str | None = None, caveats: list[str] | None = None
+) -> dict:
     """Publish the predictions staged at blob key ``staged`` (by ``batch_inference``).
 
     Args:
         staged: blob key of the staged predictions.
         run: the run named in the notifications (default: this flow run's name).
+        caveats: what the readers must know about these predictions (e.g. the stale sources
+            they were made from), at the head of the summary and the artifact.
 
     Returns:
         ``blobs`` (where the files are), ``rows``, ``table``, ``notified`` (channel → ok or error).
@@ -59,10 +63,15 @@ def publish_predictions(staged: str, run: str | None = None) -> dict:
     )
     bundle_id = str(frame["bundle_id"].iloc[0])
     locations = [w.url for w in writes] + [table]
-    summary_artifact(frame, bundle_id, locations, settings.notify_top_spreads)
+    summary_artifact(frame, bundle_id, locations, settings.notify_top_spreads, caveats)
 
     message = summary_message(
-        run or flow_run.name or "local", bundle_id, frame, locations, settings.notify_top_spreads
+        run or flow_run.name or "local",
+        bundle_id,
+        frame,
+        locations,
+        settings.notify_top_spreads,
+        caveats,
     )
     notified = broadcast(message, log, "the summary")  # published all the same if one fails
     try:
@@ -82,12 +91,15 @@ def publish_predictions(staged: str, run: str | None = None) -> dict:
     return {"blobs": [w.url for w in writes], "rows": rows, "table": table, "notified": notified}
 
 
-def summary_artifact(frame, bundle_id: str, locations: list[str], top: int) -> None:  # type: ignore[no-untyped-def]
+def summary_artifact(  # type: ignore[no-untyped-def]
+    frame, bundle_id: str, locations: list[str], top: int, caveats: list[str] | None = None
+) -> None:
     """What was published, as a markdown artifact."""
     biggest = top_spreads(frame, max(top, 1))
     lines = [
         f"# Published DART predictions (bundle `{bundle_id}`)",
         "",
+        *(f"> **Caveat**: {c}" for c in caveats or []),
         f"- rows: {len(frame):,}; settlement points: {frame['settlement_point'].nunique():,}; "
         f"models: {', '.join(sorted(frame['model'].unique()))}",
         *(f"- `{where}`" for where in locations),

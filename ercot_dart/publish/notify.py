@@ -60,14 +60,17 @@ def summary_message(
     predictions: pd.DataFrame,
     locations: list[str],
     top: int = 5,
+    caveats: list[str] | None = None,
 ) -> Message:
-    """The summary of a published run."""
+    """The summary of a published run; ``caveats`` (e.g. the stale sources it was made from,
+    when the freshness check does not stop runs) head it and mark its subject."""
     from ercot_dart.ercot.timeconv import CENTRAL
 
     days = sorted(
         {d.isoformat() for d in predictions["interval_start_utc"].dt.tz_convert(CENTRAL).dt.date}
     )
     lines = [
+        *(f"CAVEAT: {c}" for c in caveats or []),
         f"Run {run}: bundle {bundle_id}",
         f"{len(predictions):,} rows, {predictions['settlement_point'].nunique():,} settlement "
         f"points, delivery day(s) {', '.join(days)}",
@@ -83,7 +86,10 @@ def summary_message(
                 f"  [P10 {r.p10:+.2f}, P90 {r.p90:+.2f}]"
             )
     lines.extend(f"Published: {where}" for where in locations)
-    return Message(f"ercot-dart: DART predictions published ({days[0] if days else '-'})", lines)
+    mark = f" with {len(caveats)} caveat(s)" if caveats else ""
+    return Message(
+        f"ercot-dart: DART predictions published ({days[0] if days else '-'}){mark}", lines
+    )
 
 
 def failure_message(run: str, flow: str, reason: str, url: str | None = None) -> Message:

@@ -320,3 +320,22 @@ def test_the_monitor_runs_alone_from_the_command_line(prefect_api, demo):
     assert lines[-1].startswith("  report: ") and lines[-1].endswith("report.html")
     bad = CliRunner().invoke(main, ["monitor", "--as-of", "yesterday-ish"])
     assert bad.exit_code == 2 and "--as-of" in bad.output
+
+
+def test_predictions_made_from_stale_sources_say_so_when_runs_go_on(prefect_api, demo, monkeypatch):
+    hooks = demo
+    monkeypatch.setenv("ERCOT_DART_FRESHNESS_ENFORCE", "false")
+    get_settings.cache_clear()
+    source_sql("DELETE FROM dam_spp WHERE DeliveryDate >= '2024-05-22'")
+    for issue in hours("2024-05-22T11:05Z", 2):  # both runs publish, and both say it
+        result = dart_pipeline(issue_time=issue)
+        assert result["rows"] > 0
+    summaries = slack(hooks, "published", "")
+    assert len(summaries) == 2
+    for text in summaries:
+        assert "with 1 caveat(s)" in text
+        assert (
+            "CAVEAT: made from stale sources (ERCOT_DART_FRESHNESS_ENFORCE=false): dam_spp is stale"
+            in text
+        )
+    assert len(slack(hooks, "ALERT", "dam_spp is stale")) == 1  # the incident, once
