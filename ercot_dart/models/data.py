@@ -50,6 +50,17 @@ class SplitDays:
         }
 
 
+def min_days(fractions: tuple[float, float, float], gap_days: int) -> int:
+    """The fewest days of history the fractional split leaves every split a day in."""
+    span = gap_days + 2
+    while True:
+        train_end = round(span * fractions[0]) - 1
+        valid_end = train_end + round(span * fractions[1])
+        if train_end - gap_days >= 0 and valid_end - gap_days > train_end and valid_end < span - 1:
+            return span
+        span += 1
+
+
 def plan_split(
     days: list[date],
     train_end: date | None = None,
@@ -65,6 +76,7 @@ def plan_split(
     """
     if not days:
         raise SplitError("no labelled rows in the feature store")
+    default = train_end is None and valid_end is None
     first, last = min(days), max(days)
     test_end = min(test_end or last, last)
     span = (test_end - first).days + 1
@@ -82,10 +94,16 @@ def plan_split(
     test = (valid_end + timedelta(days=1), test_end)
     for name, (lo, hi) in (("train", train), ("valid", valid), ("test", test)):
         if hi < lo:
+            advice = (
+                f"the default split needs at least {min_days(fractions, gap_days)} days of "
+                f"history with a {gap_days}-day gap (this store has {span}): add history, or "
+                "give `ercot-dart train` its own --train-end/--valid-end or a smaller --gap-days"
+                if default
+                else "move the boundaries apart or lower --gap-days"
+            )
             raise SplitError(
                 f"the {name} split, from {lo}, is empty once the {gap_days} days before the next "
-                f"split are left out (it would end on {hi}): move the boundaries apart or lower "
-                "--gap-days"
+                f"split are left out (it would end on {hi}): {advice}"
             )
     return SplitDays(train, valid, test, gap_days)
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import date
+from datetime import date, timedelta
 
 import numpy as np
 import pytest
 
 from ercot_dart.models.base import ModelConfig
-from ercot_dart.models.data import SplitError, plan_split
+from ercot_dart.models.data import SplitError, min_days, plan_split
 from ercot_dart.models.pipeline import register
 from ercot_dart.models.training import evaluate, export_bundle, fit, prepare
 from ercot_dart.registry import BundleError, LocalRegistry, verify_bundle, write_manifest
@@ -152,6 +152,20 @@ def test_splits_leave_a_gap_and_refuse_impossible_boundaries():
         plan_split(days, train_end=date(2024, 5, 1), valid_end=date(2024, 5, 20), gap_days=40)
     with pytest.raises(SplitError, match="train end"):
         plan_split(days, train_end=date(2024, 6, 1), valid_end=date(2024, 5, 1))
+
+
+def test_the_default_split_says_how_much_history_it_needs():
+    """`ercot-dart run --retrain` splits by default: its error names the history needed and
+    what this store has, not an option `run` does not take."""
+    needed = min_days((0.8, 0.1, 0.1), 32)
+    days = [date(2024, 1, 1) + timedelta(days=i) for i in range(needed)]
+    plan_split(days)  # enough
+    with pytest.raises(SplitError) as caught:
+        plan_split(days[:-1])
+    assert f"the default split needs at least {needed} days of history with a 32-day gap" in str(
+        caught.value
+    )
+    assert f"(this store has {needed - 1})" in str(caught.value)
 
 
 def test_the_hyperparameter_search_stays_within_its_budget_and_keeps_the_best(request_small):
