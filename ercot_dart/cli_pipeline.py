@@ -232,6 +232,12 @@ def monitor_cmd(as_of: str | None, db_url: str | None) -> None:
         f"rows; incidents opened {len(result['opened'])}, recovered {len(result['recovered'])}, "
         f"ongoing {len(result['ongoing'])}"
     )
+    if result["replay"]:
+        click.echo(
+            "  a later moment was already checked: incidents unchanged (a replay); open now:"
+        )
+        for key in result["open"]:
+            click.echo(f"  open:   {key}")
     for key in (*result["opened"], *(f"{k} (ongoing)" for k in result["ongoing"])):
         click.echo(f"  open:   {key}")
     for key in result["recovered"]:

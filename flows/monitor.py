@@ -54,7 +54,7 @@ def alert_freshness(freshness: pd.DataFrame, moment: pd.Timestamp) -> bool:
         get_run_logger().error("freshness incidents not recorded: %s", exc)
         return False
     send_alerts(changes)
-    return True
+    return not changes.replay  # a replay alerted nothing: its stop sends the failure notice
 
 
 @flow(name="monitor", **SCHEDULED)
@@ -79,13 +79,17 @@ def monitor(as_of: datetime | None = None) -> dict:
         drift = measure_drift(settings.feature_store_dir, bundle_dir, moment, published)
     except Exception:  # what was measured is alerted all the same; drift incidents stay as they are
         measured = incidents(fresh, pd.DataFrame(), reason)
-        for scope in (FRESHNESS, ACCURACY):
-            send_alerts(record_incidents(settings.predictions_url, measured, moment, scope))
+        try:
+            for scope in (FRESHNESS, ACCURACY):
+                send_alerts(record_incidents(settings.predictions_url, measured, moment, scope))
+        except Exception as exc:  # logged: the run fails with its own error
+            log.error("incidents not recorded: %s", exc)
         raise
 
     changes = record_incidents(settings.predictions_url, incidents(fresh, drift, reason), moment)
     send_alerts(changes)
-    open_alerts = [*changes.opened.values(), *(f"(ongoing) {k}" for k in changes.ongoing)]
+    # every open incident, whether this run opened it, saw it go on, or was a replay
+    open_alerts = [changes.opened.get(k, f"(ongoing) {k}") for k in changes.open]
 
     html = render_report(
         ReportData(
@@ -125,6 +129,8 @@ def monitor(as_of: datetime | None = None) -> dict:
         "opened": sorted(changes.opened),
         "recovered": sorted(changes.recovered),
         "ongoing": changes.ongoing,
+        "open": sorted(changes.open),
+        "replay": changes.replay,
         "retrain_reason": reason,
         "stale": problems(fresh),
     }

@@ -142,13 +142,9 @@ def check_hour(
         ok = False
     if day is None and he is None and flag == "N":
         if utc is None:
-            out.add(
-                at.row(i),
-                at.about(
-                    i,
-                    "names no delivery hour: give interval_start_utc, "
-                    "or delivery_date and hour_ending",
-                ),
+            out.add(  # at the field it most likely lacks
+                at.field(i, "interval_start_utc"),
+                "names no delivery hour: give interval_start_utc, or delivery_date and hour_ending",
             )
         return hour
     if not ok:

@@ -48,7 +48,8 @@ class ColumnPlace(Place):
         return f"{self.column(*path)}/{self._number(i)}"
 
     def row(self, i: int) -> str:
-        """A problem of the whole row points at its settlement point: the cell every row has."""
+        """A problem of the whole row (two rows for one point and hour) points at its
+        settlement point: the cell every row has."""
         return self.field(i, "settlement_point")
 
     def about(self, i: int, detail: str) -> str:

@@ -73,18 +73,26 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
+def pool_exists(pool: str) -> bool:
+    from prefect.client.orchestration import get_client
+    from prefect.exceptions import ObjectNotFound
+
+    with get_client(sync_client=True) as client:
+        try:
+            client.read_work_pool(pool)
+        except ObjectNotFound:
+            return False
+        except Exception as exc:  # anything else is not "missing": say what it was
+            raise CommandFailed(f"work pool {pool} could not be read: {exc}") from None
+    return True
+
+
 def deploy(pool: str, paused: bool) -> None:
     """The pool (created when missing), then every deployment on it."""
     prefect = str(Path(sys.executable).with_name("prefect"))
     project = yaml.safe_load((ROOT / "prefect.yaml").read_text())
     derived = local_project(project, pool, ROOT, paused)
-    probe = subprocess.run(
-        [prefect, "work-pool", "inspect", pool], cwd=ROOT, capture_output=True, text=True
-    )
-    if probe.returncode != 0:
-        said = (probe.stdout + probe.stderr).strip()
-        if "not found" not in said.lower():  # not a missing pool: say what it was
-            raise CommandFailed(f"`prefect work-pool inspect {pool}` failed: {said[-500:]}")
+    if not pool_exists(pool):
         run([prefect, "work-pool", "create", pool, "--type", "process"])
     with tempfile.NamedTemporaryFile(
         "w", suffix=".yaml", prefix=".prefect-local-", dir=ROOT, delete=False

@@ -45,10 +45,10 @@ def delete_staged(key: str) -> None:
 
 @task(cache_policy=NO_CACHE, **RETRIES)
 def prune_staged(now: pd.Timestamp, keep_days: int) -> list[str]:
-    """Remove the staged predictions of issue times more than ``keep_days`` before ``now``:
-    left by runs that failed and were not retried. Returns the keys removed."""
+    """Remove the staged predictions written more than ``keep_days`` before ``now``: left by
+    runs that failed and were not retried. Returns the keys removed."""
     store = open_blob_store(get_settings())
-    old = expired(store.keys(PREFIX), now, keep_days)
+    old = expired(store.listing(PREFIX), now, keep_days)
     for key in old:
         store.delete(key)
     return old

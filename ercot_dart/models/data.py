@@ -50,15 +50,15 @@ class SplitDays:
         }
 
 
-def min_days(fractions: tuple[float, float, float], gap_days: int) -> int:
-    """The fewest days of history the fractional split leaves every split a day in."""
-    span = gap_days + 2
-    while True:
+def min_days(fractions: tuple[float, float, float], gap_days: int) -> int | None:
+    """The fewest days of history the fractional split leaves every split a day in (None when
+    no history of up to 100 gaps does, e.g. a zero share)."""
+    for span in range(gap_days + 2, 100 * (gap_days + 2)):
         train_end = round(span * fractions[0]) - 1
         valid_end = train_end + round(span * fractions[1])
         if train_end - gap_days >= 0 and valid_end - gap_days > train_end and valid_end < span - 1:
             return span
-        span += 1
+    return None
 
 
 def plan_split(
@@ -94,11 +94,12 @@ def plan_split(
     test = (valid_end + timedelta(days=1), test_end)
     for name, (lo, hi) in (("train", train), ("valid", valid), ("test", test)):
         if hi < lo:
+            needed = min_days(fractions, gap_days) if default else None
             advice = (
-                f"the default split needs at least {min_days(fractions, gap_days)} days of "
+                f"the default split needs at least {needed} days of "
                 f"history with a {gap_days}-day gap (this store has {span}): add history, or "
                 "give `ercot-dart train` its own --train-end/--valid-end or a smaller --gap-days"
-                if default
+                if needed
                 else "move the boundaries apart or lower --gap-days"
             )
             raise SplitError(

@@ -7,11 +7,12 @@ table in one transaction and returns what to tell people.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 import pandas as pd
 from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy.exc import IntegrityError
 
 from ercot_dart.monitor.tables import create, monitor_checks, monitor_incidents
 from ercot_dart.publish.notify import Message
@@ -26,6 +27,8 @@ class Changes:
     ongoing: list[str]
     replay: bool = False
     """The moment was before the latest one incidents were reconciled at: nothing changed."""
+    open: dict[str, str] = field(default_factory=dict)
+    """Every incident open after this reconcile (any scope): key → message."""
 
 
 def changes(open_now: dict[str, str], active: dict[str, str]) -> Changes:
@@ -46,55 +49,100 @@ def reconcile(
         scope: only incidents whose key starts with this are opened or closed (the pipeline
             checks freshness only, so it must not close the monitor's drift incidents).
 
-    A ``now`` before the latest moment this scope was reconciled at (a replay of a past issue
-    time, a run retried long after) changes nothing: what was found later stands, and opening
-    or closing on older data would send a false alert or a false recovery.
+    A ``now`` before the latest moment any overlapping scope was reconciled at (a replay of a
+    past issue time, a run retried long after, the daily run's monitor finishing after the
+    hourly one) changes nothing: what was found later stands, and opening or closing on older
+    data would send a false alert or a false recovery. :attr:`Changes.open` lists the open
+    incidents either way.
     """
     create(engine)
-    t = monitor_incidents
     stamp = pd.Timestamp(now).tz_convert("UTC").tz_localize(None).to_pydatetime()
+    _seed(engine, scope)
     with engine.begin() as conn:
         if not _advance(conn, scope, stamp):
-            return Changes({}, {}, [], replay=True)
-        rows = conn.execute(
-            select(t.c.incident, t.c.opened_at_utc, t.c.message).where(t.c.closed_at_utc.is_(None))
-        ).all()
-        rows = [r for r in rows if r.incident.startswith(scope)]
-        open_now = {r.incident: r.message for r in rows}
-        opened_at = {r.incident: r.opened_at_utc for r in rows}
-        result = changes(open_now, {k: v for k, v in active.items() if k.startswith(scope)})
-        for key, message in result.opened.items():
-            conn.execute(
-                t.insert().values(
-                    incident=key, opened_at_utc=stamp, last_seen_utc=stamp, message=message[:2000]
-                )
+            return Changes({}, {}, [], replay=True, open=_open(conn))
+        result = _apply(conn, active, stamp, scope)
+        return Changes(
+            result.opened, result.recovered, result.ongoing, open=_open(conn)
+        )  # fmt: skip
+
+
+def _open(conn: Connection) -> dict[str, str]:
+    """Every open incident: key → its message."""
+    t = monitor_incidents
+    rows = conn.execute(
+        select(t.c.incident, t.c.message).where(t.c.closed_at_utc.is_(None)).order_by(t.c.incident)
+    ).all()
+    return {r.incident: r.message for r in rows}
+
+
+def _apply(conn: Connection, active: dict[str, str], stamp: datetime, scope: str) -> Changes:
+    t = monitor_incidents
+    rows = conn.execute(
+        select(t.c.incident, t.c.opened_at_utc, t.c.message).where(t.c.closed_at_utc.is_(None))
+    ).all()
+    rows = [r for r in rows if r.incident.startswith(scope)]
+    open_now = {r.incident: r.message for r in rows}
+    opened_at = {r.incident: r.opened_at_utc for r in rows}
+    result = changes(open_now, {k: v for k, v in active.items() if k.startswith(scope)})
+    for key, message in result.opened.items():
+        conn.execute(
+            t.insert().values(
+                incident=key, opened_at_utc=stamp, last_seen_utc=stamp, message=message[:2000]
             )
-        for key in result.ongoing:
-            conn.execute(
-                update(t)
-                .where(t.c.incident == key, t.c.opened_at_utc == opened_at[key])
-                .values(last_seen_utc=stamp)
-            )
-        for key in result.recovered:
-            conn.execute(
-                update(t)
-                .where(t.c.incident == key, t.c.opened_at_utc == opened_at[key])
-                .values(closed_at_utc=stamp)
-            )
+        )
+    for key in result.ongoing:
+        conn.execute(
+            update(t)
+            .where(t.c.incident == key, t.c.opened_at_utc == opened_at[key])
+            .values(last_seen_utc=stamp)
+        )
+    for key in result.recovered:
+        conn.execute(
+            update(t)
+            .where(t.c.incident == key, t.c.opened_at_utc == opened_at[key])
+            .values(closed_at_utc=stamp)
+        )
     return result
 
 
-def _advance(conn: Connection, scope: str, stamp: datetime) -> bool:
-    """Move the scope's reconciled-at mark to ``stamp``; False when it is already later."""
+NEVER = datetime(1970, 1, 1)
+"""The mark of a scope never reconciled."""
+
+
+def _seed(engine: Engine, scope: str) -> None:
+    """The scope's mark row, made once (by whichever of two first runs gets there)."""
     c = monitor_checks
-    last = conn.execute(select(c.c.checked_at_utc).where(c.c.scope == scope)).scalar()
-    if last is None:
-        conn.execute(c.insert().values(scope=scope, checked_at_utc=stamp))
-        return True
-    if stamp < last:
+    with engine.connect() as conn:
+        if conn.execute(select(c.c.scope).where(c.c.scope == scope)).first() is not None:
+            return
+    try:
+        with engine.begin() as conn:
+            conn.execute(c.insert().values(scope=scope, checked_at_utc=NEVER))
+    except IntegrityError:  # another run made it meanwhile
+        pass
+
+
+def _advance(conn: Connection, scope: str, stamp: datetime) -> bool:
+    """Move the scope's mark to ``stamp``; False (a replay) when it, or the mark of a scope
+    that overlaps it (one key family holding the other), is already later.
+
+    The mark moves by one conditional UPDATE, whose row lock (held to the end of the
+    transaction) makes two runs reconciling the same scope take turns, so a mark never moves
+    back."""
+    c = monitor_checks
+    marks = conn.execute(select(c.c.scope, c.c.checked_at_utc)).all()
+    overlapping = [
+        m.checked_at_utc for m in marks if m.scope.startswith(scope) or scope.startswith(m.scope)
+    ]
+    if overlapping and stamp < max(overlapping):
         return False
-    conn.execute(update(c).where(c.c.scope == scope).values(checked_at_utc=stamp))
-    return True
+    moved = conn.execute(
+        update(c)
+        .where(c.c.scope == scope, c.c.checked_at_utc <= stamp)
+        .values(checked_at_utc=stamp)
+    )
+    return moved.rowcount == 1
 
 
 def alert_messages(result: Changes) -> list[Message]:

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     select,
 )
+from sqlalchemy.dialects import mssql
 
 from ercot_dart.db.write import upsert_frame
 
@@ -57,7 +58,9 @@ monitor_checks = Table(
     "monitor_checks",
     metadata,
     Column("scope", String(64), nullable=False),
-    Column("checked_at_utc", DateTime, nullable=False),
+    # microseconds on SQL Server too (its DATETIME rounds to 1/300 s: a retry at the same
+    # moment could read as a replay)
+    Column("checked_at_utc", DateTime().with_variant(mssql.DATETIME2(6), "mssql"), nullable=False),
     PrimaryKeyConstraint("scope", name="pk_monitor_checks"),
 )
 """The latest moment incidents of each scope were reconciled at: an earlier one is a replay."""

@@ -88,8 +88,8 @@ class BlobStore(ABC):
         """Where a person or a program finds ``key``."""
 
     @abstractmethod
-    def keys(self, prefix: str) -> list[str]:
-        """The keys that start with ``prefix``, sorted."""
+    def listing(self, prefix: str) -> dict[str, pd.Timestamp]:
+        """The keys that start with ``prefix`` (sorted), each with when it was last written (UTC)."""
 
     @abstractmethod
     def update(self, key: str, change: Change) -> tuple[bytes | None, bytes | None]:
@@ -129,18 +129,18 @@ class LocalBlobStore(BlobStore):
     def url(self, key: str) -> str:
         return str(self._path(key))
 
-    def keys(self, prefix: str) -> list[str]:
+    def listing(self, prefix: str) -> dict[str, pd.Timestamp]:
         folder = self._path(prefix.rsplit("/", 1)[0]) if "/" in prefix else self.root.resolve()
         if not folder.is_dir():
-            return []
+            return {}
         root = self.root.resolve()
-        found = (p.relative_to(root).as_posix() for p in folder.rglob("*") if p.is_file())
+        found = {p.relative_to(root).as_posix(): p for p in folder.rglob("*") if p.is_file()}
         # hidden names are the lock and files being written (ercot_dart.atomic), not blobs
-        return sorted(
-            k
-            for k in found
+        return {
+            k: pd.Timestamp(found[k].stat().st_mtime, unit="s", tz="UTC")
+            for k in sorted(found)
             if k.startswith(prefix) and not any(part.startswith(".") for part in k.split("/"))
-        )
+        }
 
     def update(self, key: str, change: Change) -> tuple[bytes | None, bytes | None]:
         self.root.mkdir(parents=True, exist_ok=True)
@@ -227,16 +227,16 @@ class AzureBlobStore(BlobStore):
     def url(self, key: str) -> str:
         return f"{self.location}/{self._full(key)}"
 
-    def keys(self, prefix: str) -> list[str]:
+    def listing(self, prefix: str) -> dict[str, pd.Timestamp]:
         base = self._full("")  # "<base folder>/" or ""
         with self._reaching():
-            names = [
-                b.name
+            blobs = {
+                b.name[len(base) :]: pd.Timestamp(b.last_modified).tz_convert("UTC")
                 for b in self._client().list_blobs(
                     name_starts_with=self._full(prefix), retry_total=0
                 )
-            ]
-        return sorted(n[len(base) :] for n in names)
+            }
+        return dict(sorted(blobs.items()))
 
     def update(self, key: str, change: Change) -> tuple[bytes | None, bytes | None]:
         from azure.core import MatchConditions

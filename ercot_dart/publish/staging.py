@@ -1,7 +1,7 @@
 """Where a run's predictions wait between ``batch_inference`` and ``publish_predictions``:
 ``staging/YYYY/MM/DD/HHMM/predictions.parquet`` of the blob store, named by the run's issue time
 (UTC), so that a retried run finds its own file again. Publishing removes it; files of runs that
-failed and were never retried are pruned once older than ``staging_keep_days``.
+failed and were never retried are pruned once written more than ``staging_keep_days`` ago.
 """
 
 from __future__ import annotations
@@ -32,7 +32,9 @@ def issue_time(key: str) -> pd.Timestamp | None:
         return None
 
 
-def expired(keys: list[str], now: pd.Timestamp, keep_days: int) -> list[str]:
-    """The staging keys of issue times more than ``keep_days`` before ``now``."""
+def expired(listing: dict[str, pd.Timestamp], now: pd.Timestamp, keep_days: int) -> list[str]:
+    """The staging keys of a blob listing (key → last written) written more than ``keep_days``
+    before ``now``. By when they were written, not their issue time: a replay of a past issue
+    time stages under that time, and its file is as young as the run."""
     cutoff = pd.Timestamp(now).tz_convert("UTC") - pd.Timedelta(days=keep_days)
-    return [k for k in keys if (t := issue_time(k)) is not None and t < cutoff]
+    return [k for k, written in listing.items() if issue_time(k) is not None and written < cutoff]

@@ -49,6 +49,7 @@ class BlobRegistry(Registry):
         self.container = container
         self.prefix = _prefix(prefix)
         self._by_url = by_url  # reached by its https:// URL and a credential, not a secret
+        self._block: str | None = None  # reached through a saved Prefect block: its URL
 
     @classmethod
     def from_connection_string(
@@ -117,14 +118,18 @@ class BlobRegistry(Registry):
         Raises:
             RegistryError: no such block, or the Prefect API cannot be reached.
         """
-        return cls.from_block(load_container_block(name), prefix)
+        registry = cls.from_block(load_container_block(name), prefix)
+        registry._block = f"prefect-block://{name}/{_prefix(prefix)}"
+        return registry
 
     @property
     def location(self) -> str:
-        """In the form ``--registry`` takes for the way it was reached: its https:// URL (a
-        managed identity or service principal), else ``azure://<container>/<prefix>`` (the
+        """In the form ``--registry`` takes for the way it was reached: the block's
+        ``prefect-block://`` URL, its https:// URL (a managed identity or service principal), else ``azure://<container>/<prefix>`` (the
         connection string) and the account."""
         c = self.container
+        if self._block is not None:
+            return self._block
         if self._by_url:
             return f"{c.url.split('?', 1)[0].rstrip('/')}/{self.prefix}"
         return f"azure://{c.container_name}/{self.prefix} (account {c.account_name})"

@@ -296,14 +296,21 @@ def test_a_failure_notice_outlives_a_busy_webhook(prefect_api, demo, monkeypatch
 def test_a_monitor_that_cannot_watch_says_so_and_alerts_what_it_measured(
     prefect_api, demo, monkeypatch, tmp_path
 ):
+    from ercot_dart.monitor.alerts import reconcile
+
     hooks = demo
     monkeypatch.setenv("ERCOT_DART_REGISTRY_DIR", str(tmp_path / "empty-registry"))
     get_settings.cache_clear()
+    engine = make_engine(get_settings().predictions_url)
+    drift = {"drift:wind_power": "3 feature(s) built from wind_power drifted"}
+    reconcile(engine, drift, pd.Timestamp("2024-05-27T06:00Z"))  # an earlier monitor found it
     with pytest.raises(Exception, match="champion"):  # no bundle: no drift can be measured
         monitor(as_of=datetime(2024, 5, 28, 6, 0, tzinfo=UTC))  # the data ends on 2024-05-25
     assert len(slack(hooks, "FAILED", "champion")) == 1
     [alert] = slack(hooks, "ALERT", "dam_spp is stale")  # measured before the failure
     assert "drift" not in alert
+    after = reconcile(engine, drift, pd.Timestamp("2024-05-28T07:00Z"), "drift:")
+    assert after.ongoing == ["drift:wind_power"]  # not closed by the run that could not measure it
 
 
 def test_the_monitor_runs_alone_from_the_command_line(prefect_api, demo):
@@ -318,6 +325,9 @@ def test_the_monitor_runs_alone_from_the_command_line(prefect_api, demo):
     assert lines[0].startswith("monitor as of 2024-05-22T06:20Z: ") and "realized" in lines[0]
     assert int(lines[0].split(": ")[1].split(" ")[0].replace(",", "")) == 4 * DEMO_POINTS * 24
     assert lines[-1].startswith("  report: ") and lines[-1].endswith("report.html")
+    replay = CliRunner().invoke(main, ["monitor", "--as-of", "2024-05-22T05:20Z"])
+    assert replay.exit_code == 0, replay.output
+    assert "a later moment was already checked: incidents unchanged (a replay)" in replay.stdout
     bad = CliRunner().invoke(main, ["monitor", "--as-of", "yesterday-ish"])
     assert bad.exit_code == 2 and "--as-of" in bad.output
 
@@ -339,3 +349,17 @@ def test_predictions_made_from_stale_sources_say_so_when_runs_go_on(prefect_api,
             in text
         )
     assert len(slack(hooks, "ALERT", "dam_spp is stale")) == 1  # the incident, once
+
+
+def test_a_stale_stop_in_a_replay_sends_the_failure_notice(prefect_api, demo):
+    """A replay changes no incident, so it alerts nothing: its stop must not pass unnoticed."""
+    hooks = demo
+    source_sql("DELETE FROM dam_spp WHERE DeliveryDate >= '2024-05-22'")
+    earlier, later = hours("2024-05-22T11:05Z", 3)[0], hours("2024-05-22T11:05Z", 3)[2]
+    with pytest.raises(StaleSourceError):
+        dart_pipeline(issue_time=later)
+    assert len(slack(hooks, "ALERT", "dam_spp is stale")) == 1 and slack(hooks, "FAILED", "") == []
+    with pytest.raises(StaleSourceError):
+        dart_pipeline(issue_time=earlier)  # a replay of an earlier hour
+    assert len(slack(hooks, "ALERT", "dam_spp is stale")) == 1
+    assert len(slack(hooks, "FAILED", "dam_spp is stale")) == 1

@@ -6,6 +6,7 @@ the file back byte for byte. On the local folder and on Azurite through the pref
 
 from __future__ import annotations
 
+import os
 import uuid
 
 import pandas as pd
@@ -15,6 +16,7 @@ from sqlalchemy import text
 from ercot_dart.db.engine import make_engine
 from ercot_dart.publish.blob import (
     BlobStore,
+    LocalBlobStore,
     open_blob_store,
     prediction_key,
     read_parquet_bytes,
@@ -98,8 +100,13 @@ def test_a_publication_prunes_staged_files_of_runs_never_published(store):
     for key in (abandoned, recent):
         store.put(key, b"left by a run that failed before publishing")
     publish(store, predictions(DAILY))
-    assert store.get(abandoned) is None  # older than staging_keep_days (7)
-    assert store.get(recent) is not None  # a retry may still need it
+    assert store.get(abandoned) is not None and store.get(recent) is not None  # written just now
+    if isinstance(store, LocalBlobStore):  # a folder's file can be aged
+        old = (now - pd.Timedelta(days=9)).timestamp()
+        os.utime(store.root / abandoned, (old, old))
+        publish(store, predictions(HOURLY))
+        assert store.get(abandoned) is None  # written longer ago than staging_keep_days (7)
+        assert store.get(recent) is not None  # a retry may still need it
 
 
 def test_a_rerun_replaces_only_its_own_issue_times_rows(store):

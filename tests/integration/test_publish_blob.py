@@ -174,30 +174,44 @@ def test_an_unreachable_azure_store_is_named_and_transient():
     assert is_transient(err.value)
 
 
-def test_keys_list_a_prefix_without_locks_or_files_being_written(store, tmp_path):
+def test_a_listing_names_a_prefix_without_locks_or_files_being_written(store, tmp_path):
+    before = pd.Timestamp.now("UTC").floor("s") - pd.Timedelta(seconds=1)
     for key in ["staging/2024/08/20/1000/predictions.parquet", "predictions/2024/08/20/10/x"]:
         store.put(key, b"x")
     if isinstance(store, LocalBlobStore):  # the lock and a file being written are not blobs
         (store.root / ".lock").touch()
         (store.root / "staging/2024/08/20/1000/.predictions.parquet.ab12.tmp").touch()
-    assert store.keys("staging/") == ["staging/2024/08/20/1000/predictions.parquet"]
-    assert store.keys("staging/2025/") == [] and store.keys("nowhere/") == []
-    assert len(store.keys("")) == 2
+    listing = store.listing("staging/")
+    assert list(listing) == ["staging/2024/08/20/1000/predictions.parquet"]
+    written = listing["staging/2024/08/20/1000/predictions.parquet"]
+    assert before <= written <= pd.Timestamp.now("UTC") + pd.Timedelta(seconds=5)
+    assert store.listing("staging/2025/") == {} and store.listing("nowhere/") == {}
+    assert len(store.listing("")) == 2
 
 
-def test_staged_files_older_than_the_kept_days_are_pruned(store, monkeypatch):
+def test_staged_files_written_longer_ago_than_the_kept_days_are_pruned(store, monkeypatch):
     """Runs that failed before publishing left their staged files; a publication removes those
-    older than staging_keep_days and nothing else."""
+    written more than staging_keep_days ago, and nothing else: not a replay's fresh file named
+    by a past issue time, not another kind of file."""
+    import os
+
     from ercot_dart.publish.staging import staging_key
     from tasks import publish as tasks
 
-    now = pd.Timestamp("2024-08-20T10:05Z")
-    old = [staging_key(now - pd.Timedelta(days=d)) for d in (8, 30)]
-    kept = [staging_key(now - pd.Timedelta(days=d)) for d in (0, 6)]
-    other = ["staging/notes.txt", prediction_key(now - pd.Timedelta(days=30))]
-    for key in [*old, *kept, *other]:
+    now = pd.Timestamp.now("UTC")
+    replayed = staging_key(pd.Timestamp("2024-08-20T10:05Z"))  # a past issue time, staged now
+    other = ["staging/notes.txt", prediction_key(pd.Timestamp("2024-08-20T10:05Z"))]
+    for key in [replayed, *other]:
         store.put(key, b"x")
     monkeypatch.setattr(tasks, "open_blob_store", lambda _settings: store)
-    assert sorted(tasks.prune_staged.fn(now, 7)) == sorted(old)
-    assert store.keys("") == sorted([*kept, *other])
-    assert tasks.prune_staged.fn(now, 7) == []  # idempotent
+    assert tasks.prune_staged.fn(now, 7) == []  # all written just now
+    if isinstance(store, LocalBlobStore):  # the folder's files can be aged; Azure's cannot
+        abandoned = staging_key(now - pd.Timedelta(days=3))
+        store.put(abandoned, b"x")
+        old = (now - pd.Timedelta(days=8)).timestamp()
+        os.utime(store.root / abandoned, (old, old))
+        assert tasks.prune_staged.fn(now, 7) == [abandoned]
+    # eight days on, every staging file is old, and only staging files go
+    assert tasks.prune_staged.fn(now + pd.Timedelta(days=8), 7) == [replayed]
+    assert list(store.listing("")) == sorted(other)
+    assert tasks.prune_staged.fn(now + pd.Timedelta(days=8), 7) == []  # idempotent

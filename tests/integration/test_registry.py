@@ -361,7 +361,8 @@ def test_a_prefect_block_url_opens_the_registry_in_the_blocks_container(
     # the block's base folder goes in front of the URL's prefix
     direct = BlobRegistry.from_connection_string(azurite, container, "team/models")
     assert [r["bundle_id"] for r in direct.list()] == ["dart-a"]
-    assert registry.location == f"azure://{container}/team/models/ (account devstoreaccount1)"
+    assert registry.location == f"prefect-block://{saved_block}/models/"  # what reopens it
+    assert open_registry(get_settings(), registry.location).list()[0]["bundle_id"] == "dart-a"
 
     code, out = run("promote", "dart-a", "--registry", f"prefect-block://{saved_block}/models")
     assert code == 0 and "promoted dart-a" in out

@@ -90,15 +90,57 @@ def test_a_scoped_reconcile_leaves_other_incidents_open(db_engine):
 
 def test_a_replay_of_an_earlier_moment_changes_no_incident(db_engine):
     """A run for a past issue time (or one retried long after) neither closes what a later run
-    opened nor opens what it found back then: no false recovery, no stale alert."""
+    opened nor opens what it found back then, whichever scope checked later: no false
+    recovery, no stale alert."""
     later = NOW + pd.Timedelta(days=11)
-    opened = reconcile(db_engine, {"freshness:dam_spp": "dam_spp is stale"}, later, FRESHNESS)
-    assert list(opened.opened) == ["freshness:dam_spp"] and not opened.replay
-    replay = reconcile(db_engine, {"freshness:sced_lmp": "old"}, NOW, FRESHNESS)
-    assert replay.replay and not (replay.opened or replay.recovered or replay.ongoing)
-    assert alert_messages(replay) == []
-    still = reconcile(db_engine, {"freshness:dam_spp": "dam_spp is stale"}, later, FRESHNESS)
-    assert still.ongoing == ["freshness:dam_spp"]  # the same moment again (a retry) is no replay
-    # each scope keeps its own mark: the monitor's first check at NOW is not a replay
-    monitor = reconcile(db_engine, {"freshness:dam_spp": "dam_spp is stale"}, NOW)
-    assert not monitor.replay and monitor.ongoing == ["freshness:dam_spp"]
+    found = {"freshness:dam_spp": "dam_spp is stale", "accuracy:ensemble": "worse"}
+    opened = reconcile(db_engine, found, later)  # the monitor: every key
+    assert sorted(opened.opened) == sorted(found) and not opened.replay
+    for scope in ("", FRESHNESS, "accuracy:"):  # nothing active back then: nothing recovers
+        replay = reconcile(db_engine, {"freshness:sced_lmp": "old"}, NOW, scope)
+        assert replay.replay and not (replay.opened or replay.recovered or replay.ongoing)
+        assert sorted(replay.open) == sorted(found) and alert_messages(replay) == []
+    # the pipeline's freshness check later than the monitor's: an earlier monitor is a replay
+    pipeline = reconcile(
+        db_engine, {"freshness:dam_spp": "stale"}, later + pd.Timedelta(hours=1), FRESHNESS
+    )
+    assert pipeline.ongoing == ["freshness:dam_spp"] and not pipeline.replay
+    assert reconcile(db_engine, {}, later + pd.Timedelta(minutes=30)).replay
+    still = reconcile(db_engine, found, later + pd.Timedelta(hours=1))  # the same moment again
+    assert not still.replay and sorted(still.ongoing) == sorted(found)
+    recovered = reconcile(db_engine, {}, later + pd.Timedelta(hours=2))
+    assert sorted(recovered.recovered) == sorted(found) and recovered.open == {}
+
+
+def test_two_runs_reconciling_one_scope_at_once_never_move_its_mark_back(db_engine):
+    """Eight runs at different moments race: each is either applied or a replay, and the mark
+    ends at the latest moment."""
+    import threading
+
+    from sqlalchemy import select
+
+    from ercot_dart.monitor.tables import create, monitor_checks
+
+    create(db_engine)  # the tables exist after the first run; creating them is not the race here
+    moments = [NOW + pd.Timedelta(minutes=m) for m in (5, 40, 10, 35, 15, 30, 20, 25)]
+    start = threading.Barrier(len(moments))
+    errors: list[BaseException] = []
+
+    def run(moment: pd.Timestamp) -> None:
+        try:
+            start.wait()
+            reconcile(db_engine, {"freshness:dam_spp": "stale"}, moment, FRESHNESS)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(m,)) for m in moments]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    assert not errors
+    with db_engine.connect() as conn:
+        mark = conn.execute(
+            select(monitor_checks.c.checked_at_utc).where(monitor_checks.c.scope == FRESHNESS)
+        ).scalar()
+    assert mark == max(moments).tz_convert("UTC").tz_localize(None).to_pydatetime()

@@ -90,8 +90,8 @@ def test_duplicate_rows_empty_columns_and_too_many_rows_are_refused(client, rows
     hourless = columns_json(rows, features)
     hourless["interval_start_utc"] = [hourless["interval_start_utc"][0], None]
     errors = errors_of(client.post("/score", json={"rows": hourless}))
-    assert list(errors) == ["/rows/settlement_point/1"]
-    assert errors["/rows/settlement_point/1"]["detail"].startswith("row 1: names no delivery hour")
+    assert list(errors) == ["/rows/interval_start_utc/1"]  # the cell that is missing
+    assert errors["/rows/interval_start_utc/1"]["detail"].startswith("names no delivery hour")
     empty = columns_json(rows.head(0), features)
     assert "empty" in errors_of(client.post("/score", json={"rows": empty}))["/rows"]["detail"]
     many = rows.iloc[[0] * 6].copy()

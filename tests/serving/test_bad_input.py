@@ -215,7 +215,8 @@ def test_local_delivery_hours_must_exist_and_agree(client, good, change, pointer
 def test_a_row_without_a_delivery_hour_is_refused(client, good):
     del good["rows"][0]["interval_start_utc"]
     assert (
-        "names no delivery hour" in errors_of(client.post("/score", json=good))["/rows/0"]["detail"]
+        "names no delivery hour"
+        in errors_of(client.post("/score", json=good))["/rows/0/interval_start_utc"]["detail"]
     )
 
 

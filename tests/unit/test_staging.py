@@ -17,13 +17,13 @@ def test_a_staging_key_names_its_issue_time_in_utc():
     assert issue_time(key) == pd.Timestamp("2024-11-03T07:05Z")
 
 
-def test_only_staging_keys_older_than_the_kept_days_expire():
-    keys = [
-        staging_key(NOW - pd.Timedelta(days=7, minutes=1)),
-        staging_key(NOW - pd.Timedelta(days=7)),
-        staging_key(NOW),
-        "staging/2024/13/01/0000/predictions.parquet",  # no such month: not a staging key
-        "staging/2020/01/01/0000/other.parquet",
-        "predictions/2020/01/01/00/predictions.parquet",
-    ]
-    assert expired(keys, NOW, 7) == [keys[0]]
+def test_only_staging_files_written_before_the_kept_days_expire():
+    written = {
+        staging_key(NOW): NOW - pd.Timedelta(days=7, minutes=1),  # a replay's, written long ago
+        staging_key(NOW - pd.Timedelta(days=30)): NOW,  # a past issue time written just now
+        "staging/2024/13/01/0000/predictions.parquet": NOW - pd.Timedelta(days=30),  # no month 13
+        "staging/2020/01/01/0000/other.parquet": NOW - pd.Timedelta(days=30),
+        "predictions/2020/01/01/00/predictions.parquet": NOW - pd.Timedelta(days=30),
+        staging_key(NOW - pd.Timedelta(days=1)): NOW - pd.Timedelta(days=7),  # on the cutoff: kept
+    }
+    assert expired(written, NOW, 7) == [staging_key(NOW)]
