@@ -6,9 +6,10 @@ import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -130,3 +131,27 @@ def without_progress(stderr: str) -> str:
         line for line in stderr.splitlines(keepends=True)
         if not re.match(r"^\[\d\d:\d\d:\d\d\] ", line)
     )  # fmt: skip
+
+
+def all_at_once(work: Callable[[Any], None], items: list[Any], timeout: float = 120) -> None:
+    """``work(item)`` for every item, each in its own thread, released together by a barrier;
+    raises the first error any of them met."""
+    import threading
+
+    start = threading.Barrier(len(items))
+    errors: list[BaseException] = []
+
+    def run(item: Any) -> None:
+        try:
+            start.wait()
+            work(item)
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=run, args=(item,)) for item in items]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=timeout)
+    if errors:
+        raise errors[0]

@@ -4,7 +4,6 @@ concurrent update can lose (the local folder, and Azurite through the prefect-az
 
 from __future__ import annotations
 
-import threading
 import uuid
 
 import numpy as np
@@ -23,7 +22,7 @@ from ercot_dart.publish.hour_file import ORDER, issue_rows, with_issue_rows
 from inference.scoring import PREDICTION_COLUMNS
 from tasks.retry import is_transient
 from tests.conftest import azurite_connection_string
-from tests.helpers import free_port
+from tests.helpers import all_at_once, free_port
 
 DAILY = pd.Timestamp("2024-08-20T10:00Z")  # dart-daily, 05:00 CDT
 HOURLY = pd.Timestamp("2024-08-20T10:05Z")  # dart-hourly, 05:05 CDT: the same UTC hour
@@ -130,22 +129,7 @@ def test_an_update_returns_the_file_before_and_after(store):
 def test_concurrent_publications_in_one_hour_all_count(store):
     """Eight runs publish eight issue times of one hour at once: no update is lost."""
     issues = [DAILY + pd.Timedelta(minutes=5 * k) for k in range(8)]
-    errors: list[BaseException] = []
-    start = threading.Barrier(len(issues))
-
-    def run(issue: pd.Timestamp) -> None:
-        try:
-            start.wait()
-            publish(store, predictions(issue, points=1), issue)
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(issue,)) for issue in issues]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    assert not errors
+    all_at_once(lambda issue: publish(store, predictions(issue, points=1), issue), issues)
     frame = read_parquet_bytes(store.get(KEY))  # type: ignore[arg-type]
     assert sorted(set(frame["issue_time_utc"])) == issues
     assert len(frame) == len(issues) * 24 * 4

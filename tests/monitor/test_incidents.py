@@ -15,6 +15,7 @@ from ercot_dart.monitor.incidents import (
     incidents,
     source_tables,
 )
+from tests.helpers import all_at_once
 
 NOW = pd.Timestamp("2024-05-21T12:20Z")
 
@@ -115,30 +116,16 @@ def test_a_replay_of_an_earlier_moment_changes_no_incident(db_engine):
 def test_two_runs_reconciling_one_scope_at_once_never_move_its_mark_back(db_engine):
     """Eight runs at different moments race: each is either applied or a replay, and the mark
     ends at the latest moment."""
-    import threading
-
     from sqlalchemy import select
 
     from ercot_dart.monitor.tables import create, monitor_checks
 
     create(db_engine)  # the tables exist after the first run; creating them is not the race here
     moments = [NOW + pd.Timedelta(minutes=m) for m in (5, 40, 10, 35, 15, 30, 20, 25)]
-    start = threading.Barrier(len(moments))
-    errors: list[BaseException] = []
-
-    def run(moment: pd.Timestamp) -> None:
-        try:
-            start.wait()
-            reconcile(db_engine, {"freshness:dam_spp": "stale"}, moment, FRESHNESS)
-        except BaseException as exc:
-            errors.append(exc)
-
-    threads = [threading.Thread(target=run, args=(m,)) for m in moments]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert not errors
+    all_at_once(
+        lambda moment: reconcile(db_engine, {"freshness:dam_spp": "stale"}, moment, FRESHNESS),
+        moments,
+    )
     with db_engine.connect() as conn:
         mark = conn.execute(
             select(monitor_checks.c.checked_at_utc).where(monitor_checks.c.scope == FRESHNESS)
