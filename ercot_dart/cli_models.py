@@ -15,7 +15,7 @@ from typing import Any
 
 import click
 
-from ercot_dart.cli_errors import expected_errors
+from ercot_dart.cli_errors import expected_errors, fail
 from ercot_dart.registry.base import Registry
 
 
@@ -76,6 +76,9 @@ def list_cmd(location: str | None, as_json: bool) -> None:
             click.echo(json.dumps(rows, indent=2))
             return
         if not rows:
+            root = getattr(registry, "root", None)  # a folder named that is not there: a typo
+            if location and isinstance(root, Path) and not root.exists():
+                fail(f"no registry at {root}: the folder does not exist")
             click.echo(f"no bundles in {registry.location} (train one: ercot-dart train)")
             return
         click.echo(

@@ -217,6 +217,7 @@ def cli_registry(
 
     if request.param == "local":
         url = str(tmp_path / "registry")
+        (tmp_path / "registry").mkdir()  # an empty registry; a folder that is not there is a typo
     else:
         monkeypatch.setenv(
             "ERCOT_DART_AZURE_STORAGE_CONNECTION_STRING", request.getfixturevalue("azurite")
@@ -289,6 +290,14 @@ def test_cli_list_of_an_empty_registry_is_empty_not_an_error(
     )
     code, out = run("list", "--json", "--registry", url)
     assert (code, json.loads(out)) == (0, [])
+
+
+def test_cli_list_of_a_folder_that_does_not_exist_is_an_error(tmp_path: Path) -> None:
+    code, out = run("list", "--registry", str(tmp_path / "regsitry"))  # a typo
+    assert (code, out.strip()) == (
+        1,
+        f"error: no registry at {tmp_path / 'regsitry'}: the folder does not exist",
+    )
 
 
 def test_a_registry_names_itself_in_the_form_registry_takes(
