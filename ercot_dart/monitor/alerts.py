@@ -7,7 +7,7 @@ table in one transaction and returns what to tell people.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 import pandas as pd
@@ -61,10 +61,7 @@ def reconcile(
     with engine.begin() as conn:
         if not _advance(conn, scope, stamp):
             return Changes({}, {}, [], replay=True, open=_open(conn))
-        result = _apply(conn, active, stamp, scope)
-        return Changes(
-            result.opened, result.recovered, result.ongoing, open=_open(conn)
-        )  # fmt: skip
+        return replace(_apply(conn, active, stamp, scope), open=_open(conn))
 
 
 def _open(conn: Connection) -> dict[str, str]:
