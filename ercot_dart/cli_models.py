@@ -17,6 +17,7 @@ import click
 
 from ercot_dart.cli_errors import expected_errors, fail
 from ercot_dart.registry.base import Registry
+from ercot_dart.registry.local import LocalRegistry
 
 
 def registry_option(f: Any) -> Any:
@@ -76,9 +77,9 @@ def list_cmd(location: str | None, as_json: bool) -> None:
             click.echo(json.dumps(rows, indent=2))
             return
         if not rows:
-            root = getattr(registry, "root", None)  # a folder named that is not there: a typo
-            if location and isinstance(root, Path) and not root.exists():
-                fail(f"no registry at {root}: the folder does not exist")
+            # a folder named that is not there: a typo
+            if location and isinstance(registry, LocalRegistry) and not registry.root.exists():
+                fail(f"no registry at {registry.root}: the folder does not exist")
             click.echo(f"no bundles in {registry.location} (train one: ercot-dart train)")
             return
         click.echo(

@@ -233,13 +233,9 @@ def monitor_cmd(as_of: str | None, db_url: str | None) -> None:
         f"ongoing {len(result['ongoing'])}"
     )
     if result["replay"]:
-        click.echo(
-            "  a later moment was already checked: incidents unchanged (a replay); open now:"
-        )
-        for key in result["open"]:
-            click.echo(f"  open:   {key}")
-    for key in (*result["opened"], *(f"{k} (ongoing)" for k in result["ongoing"])):
-        click.echo(f"  open:   {key}")
+        click.echo("  a later moment was already checked: incidents unchanged (a replay)")
+    for key in result["open"]:
+        click.echo(f"  open:   {key}{'' if key in result['opened'] else ' (ongoing)'}")
     for key in result["recovered"]:
         click.echo(f"  closed: {key}")
     if result["retrain_reason"]:
