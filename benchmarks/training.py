@@ -6,12 +6,14 @@ one after another.
    the feature store. Timed apart; not part of any measurement.
 2. The Prefect flow ``flows.train_models.train_models`` on that store: the default
    ``ModelConfig`` (not quick), the default 80/10/10 split, all three models fitted as parallel
-   tasks on the default (thread) task runner, then evaluation, ONNX export, parity on the whole
+   tasks on the default (thread) task runner, then evaluation beside the three refits on every
+   day up to the last (the default ``refit``, parallel tasks again), ONNX export, parity on the whole
    test split and registration, into a temporary ``ERCOT_DART_DATA_DIR``; on a local Prefect
    API (``prefect_test_harness``, its start-up not counted). The phases are read back from the
    API (each task run's start and end).
 3. The baseline: the same steps without Prefect, one model after another
-   (``prepare`` → ``fit`` × 3 → ``evaluate`` → ``export_bundle``), same config and split.
+   (``prepare`` → ``fit`` × 3 → ``evaluate`` → ``refit`` × 3 → ``export_bundle``), same config
+   and split.
 
 Each measurement runs in its own child process; peak memory is the child's own high-water mark
 (ru_maxrss) and the largest sampled RSS of its process tree (the Prefect server included).
@@ -103,8 +105,8 @@ def task_phases(flow_run_id: object) -> dict[str, dict[str, float]]:
         )
     t0 = flow_run.start_time
     return {
-        # fits are named fit-<model>; other task runs <task>-<random suffix>
-        (r.name if r.name.startswith("fit-") else r.name.rsplit("-", 1)[0]): {
+        # fits are named fit-<model> and refit-<model>; other task runs <task>-<random suffix>
+        (r.name if r.name.startswith(("fit-", "refit-")) else r.name.rsplit("-", 1)[0]): {
             "start": (r.start_time - t0).total_seconds(),
             "end": (r.end_time - t0).total_seconds(),
         }
@@ -152,6 +154,7 @@ def run_sequential(store: Path) -> dict:
         export_bundle,
         fit,
         prepare,
+        refit,
     )
     from ercot_dart.settings import get_settings
 
@@ -173,7 +176,16 @@ def run_sequential(store: Path) -> dict:
         prepared = timed("prepare_training", prepare, request)
         models = {n: timed(f"fit-{n}", fit, n, prepared) for n in MODEL_NAMES}
         evaluation = timed("evaluate_models", evaluate, prepared, models)
-        timed("export_models", export_bundle, prepared, models, evaluation, Path(tmp) / "bundles")
+        refits = {n: timed(f"refit-{n}", refit, n, prepared, m) for n, m in models.items()}
+        timed(
+            "export_models",
+            export_bundle,
+            prepared,
+            models,
+            evaluation,
+            Path(tmp) / "bundles",
+            refits,
+        )
         wall = time.perf_counter() - t0
     return {"wall_s": wall, "phases": phases, **summary(evaluation.metrics), **usage()}
 
@@ -253,8 +265,8 @@ LABELS = {"flow": "flow (parallel fits)", "sequential": "sequential, no Prefect"
 
 
 def report(results: dict[str, dict]) -> None:
-    steps = ["prepare_training", "fit-lightgbm", "fit-xgboost", "fit-lstm"]
-    steps += ["evaluate_models", "export_models", "register_bundle"]
+    steps = ["prepare_training", "fit-lightgbm", "fit-xgboost", "fit-lstm", "evaluate_models"]
+    steps += ["refit-lightgbm", "refit-xgboost", "refit-lstm", "export_models", "register_bundle"]
     print(f"| phase | {' | '.join(LABELS[j] for j in results)} |")
     print("|---|" + "---|" * len(results))
     for step in steps:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import click
 import pandas as pd
@@ -244,6 +245,11 @@ def features_cmd(
     click.echo(build.summary())
 
 
+def refit_option(help_text: str) -> Any:
+    """``--refit/--no-refit`` (default on) for the commands that train."""
+    return click.option("--refit/--no-refit", default=True, show_default=True, help=help_text)
+
+
 @main.command("train")
 @click.option(
     "--train-end", type=DATE, default=None, help="Last delivery day of the training split."
@@ -288,6 +294,11 @@ def features_cmd(
     show_default=True,
     help="Time budget per model of a hyper-parameter search on the validation split (0: off).",
 )
+@refit_option(
+    "Deploy each model refitted on every labelled day up to the last, for the rounds its "
+    "held-out fit chose (the bundle's metrics and promotion use the held-out fits); "
+    "--no-refit deploys the held-out fits."
+)
 @unused_db_option
 def train_cmd(
     train_end: date | None,
@@ -299,6 +310,7 @@ def train_cmd(
     registry_url: str | None,
     quick: bool,
     search_seconds: float,
+    refit: bool,
 ) -> None:
     """Train the models, evaluate them, export to ONNX with parity checks and register a bundle."""
     from ercot_dart.cli_progress import status
@@ -329,6 +341,7 @@ def train_cmd(
         if quick
         else ModelConfig(threads=settings.train_threads),
         search_seconds=search_seconds,
+        refit=refit,
     )
     # registry, bundle, parity, split and Azure errors: one message, exit 1 (cli_errors)
     with expected_errors(FileNotFoundError, SplitError, ParityError):
@@ -370,6 +383,10 @@ def train_cmd(
     default=None,
     help="Feature store folder.",
 )
+@refit_option(
+    "Predict each window with the models refitted on every day up to two days before it, as "
+    "training deploys them; --no-refit predicts with the fits that validated on its last days."
+)
 @unused_db_option
 def backtest_cmd(
     start: date,
@@ -378,6 +395,7 @@ def backtest_cmd(
     retrain_every: int,
     model_names: str,
     store: Path | None,
+    refit: bool,
 ) -> None:
     """Walk-forward predictions over history, each window trained only on data published before it."""
     import json
@@ -404,6 +422,7 @@ def backtest_cmd(
         store=store or settings.feature_store_dir,
         models=names,
         config=ModelConfig(threads=settings.train_threads),
+        refit=refit,
     )
     with (
         expected_errors(BacktestError, SplitError, FileNotFoundError),

@@ -1,5 +1,6 @@
-"""Flow ``train_models``: the three models train in parallel (one task each), then evaluation,
-ONNX export with parity, registration and promotion."""
+"""Flow ``train_models``: the three models train in parallel (one task each), then evaluation
+beside their refits on every day up to the last (in parallel again), ONNX export with parity,
+registration and promotion."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from tasks.training import (
     export_models,
     fit_model,
     prepare_training,
+    refit_model,
     register_bundle,
 )
 
@@ -32,6 +34,7 @@ def train_models(
     store: str | None = None,
     registry: str | None = None,
     quick: bool = False,
+    refit: bool = True,
 ) -> dict:
     """Train, evaluate, export and register a bundle; returns its id, whether it was promoted and why.
 
@@ -41,6 +44,9 @@ def train_models(
         models: which models (default all three).
         store, registry: feature store folder and registry location (default from settings).
         quick: small LSTM and fewer boosting rounds (demo and tests).
+        refit: deploy each model refitted on every labelled day up to the last, for the rounds
+            its held-out fit chose (the held-out fits stay in the bundle: its metrics are
+            theirs); false deploys the held-out fits.
     """
     settings = get_settings()
     config = ModelConfig(threads=settings.train_threads)
@@ -61,12 +67,15 @@ def train_models(
         gap_days=gap_days,
         models=models or list(MODEL_NAMES),
         config=config,
+        refit=refit,
     )
     prepared = prepare_training(request)
     futures = {name: fit_model.submit(name, prepared) for name in request.models}
     fitted = {name: f.result() for name, f in futures.items()}
+    refitting = {n: refit_model.submit(n, prepared, m) for n, m in fitted.items()} if refit else {}
     evaluation = evaluate_models(prepared, fitted)
-    bundle = export_models(prepared, fitted, evaluation, settings.data_dir / "bundles")
+    refits = {name: f.result() for name, f in refitting.items()} or None
+    bundle = export_models(prepared, fitted, evaluation, settings.data_dir / "bundles", refits)
     bundle_id, promoted, reason = register_bundle(
         open_registry(settings, registry), bundle, request.store, settings.promotion_metric
     )

@@ -83,16 +83,20 @@ def _preprocessor(data: dict[str, Any]) -> Preprocessor:
     return replace(pre, means=means, stds=stds)  # type: ignore[arg-type]
 
 
-def load_bundle(path: Path, threads: int = 1) -> LoadedBundle:
+def load_bundle(path: Path, threads: int = 1, held_out: bool = False) -> LoadedBundle:
     """Verify every file's sha256 against the manifest and open the sessions of each model
     (with ``threads`` > 1, a second one on that many threads for large batches).
+
+    With ``held_out``, the models that were scored on the bundle's held-out days: the
+    ``holdout_models`` of a refitted bundle, the deployed ``models`` of any other
+    (:mod:`ercot_dart.models.training`); promotion compares bundles on them.
 
     Raises:
         ercot_dart.registry.bundle.BundleError: a file is missing, extra or altered.
     """
     path = Path(path)
     manifest = verify_bundle(path)
-    models = manifest["models"]
+    models = (held_out and manifest.get("holdout_models")) or manifest["models"]
     return LoadedBundle(
         path=path,
         manifest=manifest,

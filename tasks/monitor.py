@@ -100,7 +100,7 @@ def measure_drift(
     store: Path, bundle_dir: Path, as_of: pd.Timestamp, published: pd.DataFrame
 ) -> pd.DataFrame:
     """Drift of the bundle's features (the calendar's aside) and of the ensemble's predictions:
-    the last ``drift_window_days`` against the bundle's training window."""
+    the last ``drift_window_days`` against the days its deployed models were fitted on."""
     from ercot_dart.monitor.drift import drift_table
     from inference.bundle import load_bundle
     from inference.scoring import score
@@ -109,8 +109,13 @@ def measure_drift(
     bundle = load_bundle(bundle_dir)
     features = list(bundle.pre.columns)
     window = bundle.manifest["training_window"]
-    start = pd.Timestamp(window["train_start"]).tz_localize(CENTRAL).tz_convert("UTC")
-    end = pd.Timestamp(window["train_end"]) + pd.Timedelta(days=1)
+    # the days the deployed models were fitted on: a refit's every day up to the test end
+    first, last = (bundle.manifest.get("refit") or {}).get("days") or (
+        window["train_start"],
+        window["train_end"],
+    )
+    start = pd.Timestamp(first).tz_localize(CENTRAL).tz_convert("UTC")
+    end = pd.Timestamp(last) + pd.Timedelta(days=1)
     end = end.tz_localize(CENTRAL).tz_convert("UTC")
     reference = fs.read_features(store, start, end)
     if len(reference) > 20_000:  # a seeded, contiguous-per-point sample keeps the LSTM's windows

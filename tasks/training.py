@@ -19,6 +19,7 @@ from ercot_dart.models.training import (
     export_bundle,
     fit,
     prepare,
+    refit,
 )
 from ercot_dart.registry import Registry
 from tasks.retry import RETRIES
@@ -44,6 +45,16 @@ def fit_model(name: str, prepared: Prepared) -> DartModel:
     return fit(name, prepared)
 
 
+@task(task_run_name="refit-{name}", cache_policy=NO_CACHE)
+def refit_model(name: str, prepared: Prepared, model: DartModel) -> DartModel:
+    """The held-out fit's recipe on every labelled day up to the last (what the bundle deploys)."""
+    refitted = refit(name, prepared, model)
+    get_run_logger().info(
+        "%s refitted on %d rows for %d rounds", name, refitted.info["rows"], refitted.rounds
+    )
+    return refitted
+
+
 @task(cache_policy=NO_CACHE)
 def evaluate_models(prepared: Prepared, models: dict[str, DartModel]) -> Evaluation:
     """Calibrate intervals on valid; metrics of models, ensemble and baselines on test."""
@@ -54,11 +65,15 @@ def evaluate_models(prepared: Prepared, models: dict[str, DartModel]) -> Evaluat
 
 @task(cache_policy=NO_CACHE)
 def export_models(
-    prepared: Prepared, models: dict[str, DartModel], evaluation: Evaluation, out_dir: Path
+    prepared: Prepared,
+    models: dict[str, DartModel],
+    evaluation: Evaluation,
+    out_dir: Path,
+    refits: dict[str, DartModel] | None = None,
 ) -> Path:
-    """ONNX export of each model, parity on the whole test split, manifest and plots (shown by
-    :func:`tasks.plots.plots_artifact` once the bundle is registered)."""
-    bundle = export_bundle(prepared, models, evaluation, out_dir)
+    """ONNX export of each model (and refit), parity on the whole test split, manifest and plots
+    (shown by :func:`tasks.plots.plots_artifact` once the bundle is registered)."""
+    bundle = export_bundle(prepared, models, evaluation, out_dir, refits)
     return bundle
 
 

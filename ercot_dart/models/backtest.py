@@ -4,7 +4,10 @@ before the window's first issue time, predict the window, move on.
 A row of delivery day D is issued at 09:00 on D − 1, when the real-time prices of D − 1 are not
 complete: so a window starting on day W trains on delivery days up to W − 2 (targets known),
 validates on the last ``valid_days`` of those, and predicts W .. W + retrain_every − 1.
-Predictions are written in the prediction format (native model predictions; ``bundle_id`` names
+With ``request.refit`` (the default, as in training), each model is then refitted on every day
+up to W − 2 for the rounds its validation chose, and the refits predict the window: the
+procedure a bundle deploys. The P10/P90 bands are calibrated on the validation days by the
+fits that did not see them. Predictions are written in the prediction format (native model predictions; ``bundle_id`` names
 the window's models), with the same metrics per window and overall.
 """
 
@@ -22,7 +25,7 @@ from ercot_dart.features.asof import local_day
 from ercot_dart.features.store import read_features
 from ercot_dart.models.data import SplitDays
 from ercot_dart.models.metrics import metrics
-from ercot_dart.models.training import TrainRequest, evaluate, fit, prepare
+from ercot_dart.models.training import TrainRequest, evaluate, fit, prepare, refit
 from inference.scoring import to_predictions
 
 
@@ -91,7 +94,12 @@ def run_backtest(
         if not len(prepared.test):
             continue
         models = {name: fit(name, prepared) for name in request.models}
-        evaluation = evaluate(prepared, models)
+        refits = (
+            {name: refit(name, prepared, m, train_last) for name, m in models.items()}
+            if request.refit
+            else None
+        )
+        evaluation = evaluate(prepared, models, refits)
         scored = evaluation.test_frame
         bundle_id = f"backtest-{lo:%Y%m%d}"
         preds.append(to_predictions(scored, bundle_id, list(models)))
@@ -99,6 +107,7 @@ def run_backtest(
             {
                 "window": [str(lo), str(hi)],
                 "train": [str(train[0]), str(valid[1])],
+                "refit": request.refit,
                 **evaluation.metrics["test"],
             }
         )

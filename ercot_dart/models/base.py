@@ -73,6 +73,24 @@ class DartModel(ABC):
         """Train on ``train``, early-stopping on ``valid``."""
 
     @abstractmethod
+    def fit_rounds(self, data: Split, rounds: int) -> None:
+        """Train on ``data`` for exactly ``rounds`` boosting rounds or epochs (no validation)."""
+
+    @property
+    @abstractmethod
+    def rounds(self) -> int:
+        """The boosting rounds or epochs the fit kept (what early stopping chose)."""
+
+    def refit(self, data: Split) -> DartModel:
+        """A new model of this one's configuration trained on ``data`` for this one's
+        :attr:`rounds`: once this model has been scored on held-out days, the same recipe on
+        every labelled day, up to the last, is what a bundle deploys."""
+        model = type(self)(self.config)
+        model.fit_rounds(data, self.rounds)
+        model.info = {**model.info, "refit_of": dict(self.info), "rows": len(data)}
+        return model
+
+    @abstractmethod
     def predict_inputs(self, inputs: np.ndarray) -> np.ndarray:
         """Native predictions ($/MWh) for model inputs as the ONNX graph takes them."""
 

@@ -45,6 +45,18 @@ class LSTMModel(DartModel):
     kind = "sequence"
 
     def fit(self, train: Split, valid: Split) -> None:
+        self._train(train, self.config.epochs, valid)
+
+    def fit_rounds(self, data: Split, rounds: int) -> None:
+        self._train(data, rounds, None)
+
+    @property
+    def rounds(self) -> int:
+        return int(self.info["best_epoch"])
+
+    def _train(self, train: Split, epochs: int, valid: Split | None) -> None:
+        """``epochs`` epochs on ``train``; with ``valid``, the best epoch's weights by validation
+        MAE, stopping after ``patience`` epochs without improvement."""
         c = self.config
         torch.manual_seed(c.seed)
         torch.set_num_threads(max(1, c.threads))
@@ -55,11 +67,12 @@ class LSTMModel(DartModel):
         net = SequenceNet(train.X.shape[1], c.hidden, center, scale)
         opt = torch.optim.Adam(net.parameters(), lr=2e-3)
         loss_fn = LOSSES[c.lstm_loss]()
-        valid_rows = rng.choice(len(valid), size=min(len(valid), 20_000), replace=False)
-        xv = torch.from_numpy(valid.windows(valid_rows))
-        yv = valid.y[valid_rows]
-        best, best_state, stale, history = np.inf, None, 0, []
-        for _epoch in range(c.epochs):
+        if valid is not None:
+            valid_rows = rng.choice(len(valid), size=min(len(valid), 20_000), replace=False)
+            xv = torch.from_numpy(valid.windows(valid_rows))
+            yv = valid.y[valid_rows]
+        best, best_state, best_epoch, stale, history = np.inf, None, epochs, 0, []
+        for epoch in range(1, epochs + 1):
             net.train()
             sample = rng.choice(
                 len(train), size=min(len(train), c.samples_per_epoch), replace=False
@@ -74,25 +87,25 @@ class LSTMModel(DartModel):
                 loss.backward()
                 nn.utils.clip_grad_norm_(net.parameters(), 1.0)
                 opt.step()
+            if valid is None:
+                continue
             net.eval()
             with torch.no_grad():
                 mae = float(np.mean(np.abs(net(xv).numpy() - yv)))
             history.append(mae)
             if mae < best - 1e-6:
-                best, best_state, stale = mae, copy.deepcopy(net.state_dict()), 0
+                best, best_state, best_epoch, stale = mae, copy.deepcopy(net.state_dict()), epoch, 0
             else:
                 stale += 1
                 if stale >= c.patience:
                     break
-        net.load_state_dict(best_state)
+        if best_state is not None:
+            net.load_state_dict(best_state)
         net.eval()
         self.net = net
-        self.info = {
-            "epochs": len(history),
-            "best_valid_mae": best,
-            "valid_mae_by_epoch": history,
-            "window": c.window,
-        }
+        self.info = {"epochs": len(history) or epochs, "best_epoch": best_epoch, "window": c.window}
+        if valid is not None:
+            self.info |= {"best_valid_mae": best, "valid_mae_by_epoch": history}
 
     def predict_inputs(self, inputs: np.ndarray) -> np.ndarray:
         with torch.no_grad():

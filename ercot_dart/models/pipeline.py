@@ -16,7 +16,14 @@ import pandas as pd
 from ercot_dart.features.store import read_features
 from ercot_dart.models.base import DartModel
 from ercot_dart.models.metrics import metrics
-from ercot_dart.models.training import TrainRequest, evaluate, export_bundle, fit, prepare
+from ercot_dart.models.training import (
+    TrainRequest,
+    evaluate,
+    export_bundle,
+    fit,
+    prepare,
+    refit,
+)
 from ercot_dart.registry import Registry, should_promote
 
 
@@ -29,6 +36,8 @@ class TrainOutcome:
     promoted: bool
     reason: str
     metrics: dict[str, Any]
+    fitted_end: str | None = None
+    """With a refit, the last day the deployed models were fitted on."""
 
     def summary(self) -> str:
         test = self.metrics["test"]
@@ -37,16 +46,23 @@ class TrainOutcome:
         return (
             f"bundle {self.bundle_id}: test MAE {ens['mae']:.2f} $/MWh (7-day same-hour median "
             f"{base['mae']:.2f}), sign accuracy {ens['sign_accuracy']:.1%}; {verdict} ({self.reason})"
+            + (
+                f"; the deployed models were refitted on every day up to {self.fitted_end}"
+                if self.fitted_end
+                else ""
+            )
         )
 
 
 def ensemble_on_window(bundle_dir: Path, store: Path, window: list[str]) -> dict[str, float]:
     """A bundle's ensemble metrics on a window of delivery days (first, last; local), scored
-    with onnxruntime exactly as the service would, on the store's labelled rows."""
+    with onnxruntime exactly as the service would, on the store's labelled rows, by the models
+    that were scored on held-out days (a refitted bundle's ``holdout_models``: its deployed
+    refits have seen the window)."""
     from inference.bundle import load_bundle
     from inference.scoring import score
 
-    bundle = load_bundle(bundle_dir)
+    bundle = load_bundle(bundle_dir, held_out=True)
     start = pd.Timestamp(window[0], tz="America/Chicago")
     end = pd.Timestamp(window[1], tz="America/Chicago") + pd.Timedelta(days=1)
     history = read_features(store, start=start - pd.Timedelta(days=2), end=end)
@@ -67,11 +83,12 @@ def champion_on_window(
         return None
     folder = registry.fetch(champion, scratch)
     result = ensemble_on_window(folder, store, window)
+    # the held-out models' training and validation (early stopping, calibration) end
     seen = registry.manifest(champion).get("training_window", {}).get("valid_end")
     return {
         "bundle_id": champion,
         "metrics": {"recent": {"window": window, "ensemble": result}},
-        "fitted_until": seen,  # training and validation (early stopping, calibration) end
+        "fitted_until": seen,
     }
 
 
@@ -109,13 +126,16 @@ def register(
 def train_and_register(
     request: TrainRequest, registry: Registry, bundles_dir: Path, metric: str = "mae"
 ) -> TrainOutcome:
-    """Prepare → fit the models → evaluate → export with parity → publish → promote if not worse."""
+    """Prepare → fit the models → evaluate → refit (by default) → export with parity → publish →
+    promote if not worse."""
     prepared = prepare(request)
     models: dict[str, DartModel] = {name: fit(name, prepared) for name in request.models}
     evaluation = evaluate(prepared, models)
-    bundle_dir = export_bundle(prepared, models, evaluation, bundles_dir)
+    refits = {n: refit(n, prepared, m) for n, m in models.items()} if request.refit else None
+    bundle_dir = export_bundle(prepared, models, evaluation, bundles_dir, refits)
     bundle_id, promoted, reason = register(registry, bundle_dir, request.store, metric)
-    return TrainOutcome(bundle_id, bundle_dir, promoted, reason, evaluation.metrics)
+    fitted_end = str(prepared.days.test[1]) if refits else None
+    return TrainOutcome(bundle_id, bundle_dir, promoted, reason, evaluation.metrics, fitted_end)
 
 
 def rows_needed(store: Path) -> int:

@@ -1,7 +1,14 @@
 """Train, evaluate, export and verify the three models; write a bundle folder.
 
-The steps are separate functions so the Prefect flow can run the three fits as parallel tasks:
-:func:`prepare` → :func:`fit` (per model) → :func:`evaluate` → :func:`export_bundle`.
+The steps are separate functions so the Prefect flow can run the fits as parallel tasks:
+:func:`prepare` → :func:`fit` (per model) → :func:`evaluate` → :func:`refit` (per model) →
+:func:`export_bundle`.
+
+Evaluation needs days the models never saw; the models a bundle deploys should have seen the
+latest days. So, by default, once the held-out fits are scored, each model's recipe (its
+configuration and the rounds or epochs early stopping chose) is fitted again on every labelled
+day up to the last one (:func:`refit`). The bundle deploys the refits and keeps the held-out
+fits beside them (``holdout_models``): its metrics are theirs, and promotion compares them.
 """
 
 from __future__ import annotations
@@ -13,6 +20,7 @@ import subprocess
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from functools import cached_property
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
@@ -59,6 +67,8 @@ class TrainRequest:
     start: date | None = None
     search_seconds: float = 0.0
     """Time budget per model of the hyper-parameter search on the validation split (0: off)."""
+    refit: bool = True
+    """Deploy each model refitted on every labelled day up to the test end (see the module)."""
 
 
 @dataclass
@@ -71,6 +81,16 @@ class Prepared:
     valid: Split
     test: Split
     request: TrainRequest
+
+    @cached_property
+    def everything(self) -> Split:
+        """Every labelled day from the first training day to the last test day, gaps included:
+        what :func:`refit` trains on."""
+        return self.up_to(self.days.test[1])
+
+    def up_to(self, last: date) -> Split:
+        """Every labelled day from the first training day to ``last``."""
+        return self.data.split("all", (self.days.train[0], last))
 
 
 def prepare(
@@ -117,6 +137,16 @@ def fit(name: str, prepared: Prepared) -> DartModel:
     return model
 
 
+def refit(name: str, prepared: Prepared, model: DartModel, last: date | None = None) -> DartModel:
+    """``model``'s recipe on every labelled day up to ``last`` (default the test end:
+    :attr:`Prepared.everything`), for the rounds or epochs its held-out fit kept; the
+    preprocessing stays the training split's."""
+    refitted = model.refit(prepared.everything if last is None else prepared.up_to(last))
+    if refitted.name != name:  # pragma: no cover - a wiring error, not a user's
+        raise ValueError(f"refit of {name} returned a {refitted.name} model")
+    return refitted
+
+
 @dataclass
 class Evaluation:
     """Predictions and metrics of the fitted models, the ensemble and the baselines."""
@@ -132,15 +162,24 @@ def _predict_all(models: dict[str, DartModel], split: Split) -> dict[str, np.nda
     return preds
 
 
-def evaluate(prepared: Prepared, models: dict[str, DartModel]) -> Evaluation:
-    """Calibrate P10/P90 on valid; score models, ensemble and baselines on test."""
+def evaluate(
+    prepared: Prepared,
+    models: dict[str, DartModel],
+    scorers: dict[str, DartModel] | None = None,
+) -> Evaluation:
+    """Calibrate P10/P90 on valid; score models, ensemble and baselines on test.
+
+    ``scorers`` (the backtest's refits, which have seen the validation days) score the test
+    split instead of ``models``; the intervals are always calibrated on ``models``, for which
+    the validation days are held out.
+    """
     valid, test = prepared.valid, prepared.test
     valid_pred = _predict_all(models, valid)
     intervals = {
         name: IntervalCalibration.fit(pred, valid.y, valid.column(SCALE_FEATURE))
         for name, pred in valid_pred.items()
     }
-    test_pred = _predict_all(models, test)
+    test_pred = _predict_all(scorers or models, test)
     frame = test.frame[
         ["settlement_point", "interval_start_utc", "issue_time_utc", "dart", "hour_ending"]
     ].copy()
@@ -183,7 +222,7 @@ def evaluate(prepared: Prepared, models: dict[str, DartModel]) -> Evaluation:
         },
         "by_point": {n: metrics_by_point(frame, n) for n in names},
         "valid": {n: metrics(valid.y, p) for n, p in valid_pred.items()},
-        "models": {n: m.info for n, m in models.items()},
+        "models": {n: m.info for n, m in (scorers or models).items()},
         "rows": {
             "train": len(prepared.train),
             "valid": len(valid),
@@ -225,10 +264,17 @@ def libraries() -> dict[str, str]:
 
 
 def export_bundle(
-    prepared: Prepared, models: dict[str, DartModel], evaluation: Evaluation, out_dir: Path
+    prepared: Prepared,
+    models: dict[str, DartModel],
+    evaluation: Evaluation,
+    out_dir: Path,
+    refits: dict[str, DartModel] | None = None,
 ) -> Path:
     """Export each model to ONNX, check parity on the whole test split, write plots, metrics
     and the manifest. Returns the bundle folder ``out_dir/<bundle_id>``.
+
+    With ``refits`` (:func:`refit` of each model), the bundle deploys them (``models``) and keeps
+    the evaluated ``models`` as ``holdout_models``; without, it deploys the evaluated models.
 
     Raises:
         onnx_export.parity.ParityError: an export does not reproduce its model.
@@ -238,11 +284,44 @@ def export_bundle(
     staging = Path(out_dir) / f".building-{created:%Y%m%dT%H%M%SZ}-{uuid.uuid4().hex[:8]}"
     staging.mkdir(parents=True)
     try:
-        return _write_bundle(prepared, models, evaluation, created, staging, Path(out_dir))
+        return _write_bundle(prepared, models, evaluation, created, staging, Path(out_dir), refits)
     except BaseException:
         # a failed export (ParityError above all) leaves no half-built folder behind
         shutil.rmtree(staging, ignore_errors=True)
         raise
+
+
+def _export(
+    models: dict[str, DartModel], prepared: Prepared, staging: Path, prefix: str = ""
+) -> dict[str, dict[str, Any]]:
+    """Each model as ``<prefix><name>.onnx``, checked against its native model on every test
+    row; its spec (file, kind, input, shape, parity) by name."""
+    from onnx_export.parity import check_parity
+
+    columns = len(prepared.data.pre.columns)
+    test = prepared.test
+    specs = {}
+    for name, model in models.items():
+        path = staging / f"{prefix}{name}.onnx"
+        model.export_onnx(path, columns)
+        batches = (
+            model.inputs(test, np.arange(lo, min(lo + 20_000, len(test))))
+            for lo in range(0, len(test), 20_000)
+        )
+        parity = check_parity(path, batches, model.predict_inputs)
+        shape = (
+            [None, prepared.request.config.window, columns]
+            if model.kind == "sequence"
+            else [None, columns]
+        )
+        specs[name] = {
+            "file": path.name,
+            "kind": model.kind,
+            "input": "input",
+            "shape": shape,
+            "parity": parity,
+        }
+    return specs
 
 
 def _write_bundle(
@@ -252,28 +331,14 @@ def _write_bundle(
     created: datetime,
     staging: Path,
     out_dir: Path,
+    refits: dict[str, DartModel] | None = None,
 ) -> Path:
     """The body of :func:`export_bundle`, writing into the ``staging`` folder."""
     from ercot_dart.registry.bundle import write_manifest
-    from onnx_export.parity import check_parity
 
-    columns = len(prepared.data.pre.columns)
-    test = prepared.test
-    specs, parity = {}, {}
-    for name, model in models.items():
-        path = staging / f"{name}.onnx"
-        model.export_onnx(path, columns)
-        batches = (
-            model.inputs(test, np.arange(lo, min(lo + 20_000, len(test))))
-            for lo in range(0, len(test), 20_000)
-        )
-        parity[name] = check_parity(path, batches, model.predict_inputs)
-        shape = (
-            [None, prepared.request.config.window, columns]
-            if model.kind == "sequence"
-            else [None, columns]
-        )
-        specs[name] = {"file": path.name, "kind": model.kind, "input": "input", "shape": shape}
+    specs = _export(refits or models, prepared, staging)
+    holdout = _export(models, prepared, staging, "holdout-") if refits else {}
+    parity = {name: spec.pop("parity") for name, spec in specs.items()}
     plots = {
         "predicted_vs_realized": plot_predicted_vs_realized(
             evaluation.test_frame, [*models, "ensemble"], staging / "predicted_vs_realized.png"
@@ -284,7 +349,7 @@ def _write_bundle(
     }
     (staging / "metrics.json").write_text(json.dumps(evaluation.metrics, indent=2, default=float))
     digest = hashlib.sha256(
-        b"".join((staging / s["file"]).read_bytes() for s in specs.values())
+        b"".join((staging / s["file"]).read_bytes() for s in [*specs.values(), *holdout.values()])
     ).hexdigest()[:8]
     bundle_id = f"dart-{created:%Y%m%dT%H%M%SZ}-{digest}"
     pre = prepared.data.pre
@@ -292,11 +357,23 @@ def _write_bundle(
         "bundle_id": bundle_id,
         "created_at": created.isoformat().replace("+00:00", "Z"),
         "code_version": code_version(),
-        "training_window": prepared.days.as_dict(),
+        "training_window": {
+            **prepared.days.as_dict(),
+            # the last day the deployed models were fitted on
+            "fitted_end": str(prepared.days.test[1] if refits else prepared.days.valid[1]),
+        },
         "features": [{"name": c, "dtype": "float32"} for c in pre.columns],
         "preprocessing": pre.to_dict(),
         "window": prepared.request.config.window,
         "models": specs,
+        "refit": {
+            "days": [str(prepared.days.train[0]), str(prepared.days.test[1])],
+            "rows": len(prepared.everything),
+            "rounds": {name: m.rounds for name, m in models.items()},
+        }
+        if refits
+        else None,
+        "holdout_models": holdout or None,
         "ensemble": {"models": list(models), "rule": "mean of the models that scored the row"},
         "intervals": {n: c.to_dict() for n, c in evaluation.intervals.items()},
         "metrics": {k: evaluation.metrics[k] for k in ("test", "recent", "valid", "rows")},

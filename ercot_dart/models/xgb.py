@@ -16,9 +16,9 @@ from onnx_export.trees import export_xgboost
 class XGBoostModel(DartModel):
     name = "xgboost"
 
-    def fit(self, train: Split, valid: Split) -> None:
+    def _params(self) -> dict[str, object]:
         c = self.config
-        params = {
+        return {
             "objective": "reg:absoluteerror",
             "eta": c.learning_rate,
             "max_depth": c.max_depth,
@@ -31,6 +31,10 @@ class XGBoostModel(DartModel):
             "seed": c.seed,
             **c.extra.get("xgboost", {}),
         }
+
+    def fit(self, train: Split, valid: Split) -> None:
+        c = self.config
+        params = self._params()
         # no feature names: the ONNX converter wants f0..fN, which is XGBoost's default
         dtrain = xgb.DMatrix(train.X, label=train.y, missing=np.nan)
         dvalid = xgb.DMatrix(valid.X, label=valid.y, missing=np.nan)
@@ -42,11 +46,22 @@ class XGBoostModel(DartModel):
             early_stopping_rounds=c.early_stopping,
             verbose_eval=False,
         )
-        self.booster = booster[: booster.best_iteration + 1]
+        self._keep(booster[: booster.best_iteration + 1], booster.best_iteration)
+
+    def fit_rounds(self, data: Split, rounds: int) -> None:
+        dall = xgb.DMatrix(data.X, label=data.y, missing=np.nan)
+        self._keep(xgb.train(self._params(), dall, num_boost_round=rounds), rounds - 1)
+
+    def _keep(self, booster: xgb.Booster, best_iteration: int) -> None:
+        self.booster = booster
         self.info = {
-            "best_iteration": int(booster.best_iteration),
-            "objective": params["objective"],
+            "best_iteration": int(best_iteration),
+            "objective": self._params()["objective"],
         }
+
+    @property
+    def rounds(self) -> int:
+        return int(self.info["best_iteration"]) + 1
 
     def predict_inputs(self, inputs: np.ndarray) -> np.ndarray:
         return self.booster.inplace_predict(inputs, missing=np.nan).astype("float64")

@@ -63,13 +63,15 @@ def pipeline_source(real_engine, tmp_path_factory):  # type: ignore[no-untyped-d
 
 @pytest.fixture(scope="session")
 def champion_bundle(request_small, tmp_path_factory):  # type: ignore[no-untyped-def]
-    """The three models trained (quick) on the small real store: the pipeline's champion."""
-    from ercot_dart.models.training import evaluate, export_bundle, fit, prepare
+    """The three models trained (quick) on the small real store and refitted on every day up to
+    the last, as training deploys them: the pipeline's champion."""
+    from ercot_dart.models.training import evaluate, export_bundle, fit, prepare, refit
 
     prepared = prepare(request_small)
     models = {name: fit(name, prepared) for name in ("lightgbm", "xgboost", "lstm")}
+    refits = {name: refit(name, prepared, model) for name, model in models.items()}
     return export_bundle(
-        prepared, models, evaluate(prepared, models), tmp_path_factory.mktemp("bundles")
+        prepared, models, evaluate(prepared, models), tmp_path_factory.mktemp("bundles"), refits
     )
 
 

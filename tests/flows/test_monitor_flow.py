@@ -133,11 +133,19 @@ DEMO_POINTS, DEMO_SEED = 3, 7
 @pytest.fixture(scope="module")
 def demo_template(tmp_path_factory):  # type: ignore[no-untyped-def]
     """The synthetic market in a SQLite source, its stage and feature store, and a small
-    champion (LightGBM only, trained on April) — built once, copied by each test."""
+    champion (LightGBM only, evaluated on May's first half, deployed refitted on April to
+    May 14) — built once, copied by each test."""
     from ercot_dart.features.asof import AsOfRules
     from ercot_dart.features.pipeline import update_features
     from ercot_dart.models.base import ModelConfig
-    from ercot_dart.models.training import TrainRequest, evaluate, export_bundle, fit, prepare
+    from ercot_dart.models.training import (
+        TrainRequest,
+        evaluate,
+        export_bundle,
+        fit,
+        prepare,
+        refit,
+    )
     from ercot_dart.synth import write_market
 
     root = tmp_path_factory.mktemp("demo")
@@ -158,7 +166,8 @@ def demo_template(tmp_path_factory):  # type: ignore[no-untyped-def]
     )
     prepared = prepare(request)
     models = {"lightgbm": fit("lightgbm", prepared)}
-    bundle = export_bundle(prepared, models, evaluate(prepared, models), root / "bundles")
+    refits = {"lightgbm": refit("lightgbm", prepared, models["lightgbm"])}
+    bundle = export_bundle(prepared, models, evaluate(prepared, models), root / "bundles", refits)
     return root, bundle
 
 

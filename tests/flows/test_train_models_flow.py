@@ -41,6 +41,12 @@ def test_train_models_registers_a_bundle_and_leaves_artifacts(prefect_api, small
     )
     registry = LocalRegistry(data_dir / "registry")
     assert result["promoted"] and registry.champion() == result["bundle_id"]
+    # the deployed models are the refits on every day up to the test end, the held-out fits
+    # travel beside them
+    manifest = registry.manifest(result["bundle_id"])
+    window = manifest["training_window"]
+    assert window["fitted_end"] == window["test_end"] == manifest["refit"]["days"][1]
+    assert set(manifest["holdout_models"]) == set(manifest["models"]) == {"lightgbm", "xgboost"}
     table = asyncio.run(artifacts("dart-model-metrics"))
     assert table and "baseline_same_hour_median_7d" in table[0].data
     plots = asyncio.run(artifacts("dart-training-plots"))

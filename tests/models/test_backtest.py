@@ -44,7 +44,16 @@ def test_each_window_trains_only_on_days_whose_targets_were_published(
         seen.append(split)
         return real_prepare(request, split, frame)
 
+    refits = []
+    real_refit = bt.refit
+
+    def refit_spy(name, prepared, model, last=None):
+        refitted = real_refit(name, prepared, model, last)
+        refits.append((prepared.days, last, refitted.info["rows"], len(prepared.up_to(last))))
+        return refitted
+
     monkeypatch.setattr(bt, "prepare", spy)
+    monkeypatch.setattr(bt, "refit", refit_spy)
     run_backtest(
         replace(request_small, models=["lightgbm"]),
         date(2024, 8, 1),
@@ -56,6 +65,28 @@ def test_each_window_trains_only_on_days_whose_targets_were_published(
         # rows of day W are issued at 09:00 on W − 1: the last labelled day used is W − 2
         assert (split.test[0] - split.valid[1]).days == 2
         assert split.train[1] < split.valid[0]
+    # each window is predicted by refits on every day up to W − 2, its validation days included
+    assert [days for days, *_ in refits] == seen
+    for days, last, rows, expected in refits:
+        assert last == days.valid[1] and rows == expected
+
+
+def test_the_refit_predicts_the_window_and_the_held_out_fit_calibrates_the_bands(
+    small_store, request_small
+):
+    request = replace(request_small, models=["lightgbm"])
+    runs = {
+        refit: run_backtest(
+            replace(request, refit=refit), date(2024, 8, 1), date(2024, 8, 10), 10, 14
+        ).predictions
+        for refit in (True, False)
+    }
+    assert not runs[True]["prediction"].equals(runs[False]["prediction"])
+    # the bands come from the same calibration (the held-out fit's residuals on valid): their
+    # widths around each prediction are the same whichever model predicts
+    width = {k: (v["p90"] - v["p10"]).round(6) for k, v in runs.items()}
+    assert (width[True] > 0).all()
+    pd.testing.assert_series_equal(width[True], width[False])
 
 
 def test_bad_windows_are_refused():

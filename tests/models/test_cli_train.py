@@ -61,6 +61,7 @@ def test_train_registers_a_verified_bundle_and_prints_one_line(
         line.startswith("bundle dart-") and "test MAE" in line and "7-day same-hour median" in line
     )
     assert "promoted to champion" in line
+    assert line.endswith("the deployed models were refitted on every day up to 2024-08-31")
 
     registry = LocalRegistry(data_dir / "registry")
     bundle_id = line.split()[1].rstrip(":")
@@ -68,14 +69,28 @@ def test_train_registers_a_verified_bundle_and_prints_one_line(
     fetched = registry.fetch(bundle_id, data_dir / "cache")
     manifest = verify_bundle(fetched)
     assert sorted(p.name for p in fetched.glob("*.onnx")) == [
-        "lightgbm.onnx",
+        "holdout-lightgbm.onnx",  # the held-out fits: the metrics are theirs
+        "holdout-lstm.onnx",
+        "holdout-xgboost.onnx",
+        "lightgbm.onnx",  # the deployed refits
         "lstm.onnx",
         "xgboost.onnx",
     ]
+    assert manifest["training_window"]["fitted_end"] == "2024-08-31"
     for name, digest in manifest["files"].items():
         assert sha256_file(fetched / name) == digest
     assert json.loads((fetched / "manifest.json").read_text())["bundle_id"] == bundle_id
     assert not list((data_dir / "bundles").glob(".building-*"))
+
+
+def test_no_refit_deploys_the_held_out_fits(small_store: Path, data_dir: Path) -> None:
+    result = train("--store", str(small_store), "--models", "lightgbm", "--no-refit", *SPLIT)
+    assert result.exit_code == 0, result.output
+    assert "refitted" not in result.stdout
+    registry = LocalRegistry(data_dir / "registry")
+    manifest = registry.manifest(registry.champion())
+    assert manifest["holdout_models"] is None and manifest["refit"] is None
+    assert manifest["training_window"]["fitted_end"] == manifest["training_window"]["valid_end"]
 
 
 @pytest.mark.parametrize(

@@ -10,8 +10,8 @@ import pytest
 
 from ercot_dart.models.base import ModelConfig
 from ercot_dart.models.data import SplitError, min_days, plan_split
-from ercot_dart.models.pipeline import register
-from ercot_dart.models.training import evaluate, export_bundle, fit, prepare
+from ercot_dart.models.pipeline import ensemble_on_window, register
+from ercot_dart.models.training import evaluate, export_bundle, fit, prepare, refit
 from ercot_dart.registry import BundleError, LocalRegistry, verify_bundle, write_manifest
 from inference.bundle import load_bundle
 from inference.scoring import score, to_predictions
@@ -24,12 +24,20 @@ def trained(request_small, tmp_path_factory):
     prepared = prepare(request_small)
     models = {name: fit(name, prepared) for name in ("lightgbm", "xgboost", "lstm")}
     evaluation = evaluate(prepared, models)
-    bundle = export_bundle(prepared, models, evaluation, tmp_path_factory.mktemp("bundles"))
-    return prepared, models, evaluation, bundle
+    refits = {name: refit(name, prepared, model) for name, model in models.items()}
+    bundle = export_bundle(prepared, models, evaluation, tmp_path_factory.mktemp("bundles"), refits)
+    return prepared, refits, evaluation, bundle, models
+
+
+@pytest.fixture(scope="module")
+def held_out_only(trained, tmp_path_factory):
+    """A bundle of the same held-out models, deployed as they are (no refit)."""
+    prepared, _, evaluation, _, models = trained
+    return export_bundle(prepared, models, evaluation, tmp_path_factory.mktemp("plain"))
 
 
 def test_the_bundle_holds_three_verified_models_and_its_evaluation(trained):
-    _, _, _, bundle = trained
+    _, _, _, bundle, _ = trained
     manifest = verify_bundle(bundle)
     assert set(manifest["models"]) == {"lightgbm", "xgboost", "lstm"}
     assert {p["max_abs_diff"] <= 1e-3 for p in manifest["parity"].values()} == {True}
@@ -57,7 +65,7 @@ def test_the_bundle_holds_three_verified_models_and_its_evaluation(trained):
 
 
 def test_onnx_scoring_reproduces_the_native_models(trained):
-    prepared, models, _, bundle = trained
+    prepared, models, _, bundle, _ = trained
     loaded = load_bundle(bundle)
     test = prepared.test
     rows = test.frame.reset_index(drop=True)
@@ -80,8 +88,61 @@ def test_onnx_scoring_reproduces_the_native_models(trained):
     ]
 
 
+def test_the_deployed_models_are_refitted_on_every_day_up_to_the_last(trained, held_out_only):
+    prepared, refits, _, bundle, models = trained
+    manifest = verify_bundle(bundle)
+    days = prepared.days
+    assert manifest["training_window"]["fitted_end"] == str(days.test[1])
+    assert manifest["refit"]["days"] == [str(days.train[0]), str(days.test[1])]
+    everything = prepared.everything
+    # every labelled day up to the test end: the training, validation and test splits, and
+    # the days of the gaps between them
+    assert (
+        manifest["refit"]["rows"]
+        == len(everything)
+        > (len(prepared.train) + len(prepared.valid) + len(prepared.test))
+    )
+    for name, model in models.items():
+        # the recipe of the held-out fit: its rounds (or epochs), on all the rows
+        assert refits[name].rounds == model.rounds == manifest["refit"]["rounds"][name]
+        assert refits[name].info["rows"] == len(everything)
+        assert not np.allclose(refits[name].predict(prepared.test), model.predict(prepared.test))
+    assert refits["lightgbm"].booster.num_trees() == models["lightgbm"].rounds
+    assert refits["xgboost"].booster.num_boosted_rounds() == models["xgboost"].rounds
+    # the held-out fits travel beside them, each checked against its native model
+    holdout = manifest["holdout_models"]
+    assert {s["file"] for s in holdout.values()} == {
+        "holdout-lightgbm.onnx",
+        "holdout-xgboost.onnx",
+        "holdout-lstm.onnx",
+    }
+    assert {s["parity"]["max_abs_diff"] <= 1e-3 for s in holdout.values()} == {True}
+    loaded = load_bundle(bundle, held_out=True)
+    rows = prepared.test.frame.reset_index(drop=True)
+    scored = score(loaded, rows, prepared.data.frame)
+    for name, model in models.items():
+        onnx_pred = scored[name].to_numpy()
+        full = np.isfinite(onnx_pred)
+        assert np.abs(onnx_pred[full] - model.predict(prepared.test)[full]).max() < 1e-3
+    # a bundle deployed without a refit: its models are the held-out ones, fitted up to the
+    # end of validation (early stopping, calibration)
+    plain = verify_bundle(held_out_only)
+    assert plain["training_window"]["fitted_end"] == str(days.valid[1])
+    assert plain["refit"] is None and plain["holdout_models"] is None
+
+
+def test_promotion_compares_the_held_out_models_not_the_refits(trained, held_out_only):
+    """The refits have seen the recent window: scored on it they would flatter the bundle."""
+    prepared, _, _, bundle, _ = trained
+    window = verify_bundle(bundle)["metrics"]["recent"]["window"]
+    store = prepared.request.store
+    assert ensemble_on_window(bundle, store, window) == ensemble_on_window(
+        held_out_only, store, window
+    )
+
+
 def test_the_parity_check_fails_on_a_tampered_model(trained, tmp_path):
-    prepared, models, _, bundle = trained
+    prepared, models, _, bundle, _ = trained
     tampered = tmp_path / "lightgbm.onnx"
     # the first tree's leaves moved by $50 (one leaf alone may be reached by no test row)
     shift_first_tree(bundle / "lightgbm.onnx", tampered)
@@ -101,7 +162,7 @@ def test_the_parity_check_fails_on_a_tampered_model(trained, tmp_path):
 def test_registration_promotes_the_first_bundle_and_compares_the_next_with_the_champion(
     trained, request_small, tmp_path
 ):
-    _, _, _, bundle = trained
+    _, _, _, bundle, _ = trained
     registry = LocalRegistry(tmp_path / "registry")
     bundle_id, promoted, reason = register(registry, bundle, request_small.store)
     assert promoted and "no champion" in reason and registry.champion() == bundle_id
@@ -116,7 +177,7 @@ def test_a_champion_fitted_on_the_window_is_said_to_be_scored_in_sample(
 ):
     from tests.serving.conftest import rebrand
 
-    _, _, _, bundle = trained
+    _, _, _, bundle, _ = trained
     manifest = json.loads((bundle / "manifest.json").read_text())
     window = manifest["metrics"]["recent"]["window"]
     late = rebrand(bundle, tmp_path / "copies", "dart-late", "2030-01-01T00:00:00Z")
@@ -130,7 +191,7 @@ def test_a_champion_fitted_on_the_window_is_said_to_be_scored_in_sample(
 
 
 def test_preprocessing_is_fitted_on_the_training_split_only(trained):
-    prepared, _, _, _ = trained
+    prepared, _, _, _, _ = trained
     pre = prepared.data.pre
     train = prepared.train.frame
     means = train.groupby("settlement_point")["dart"].agg(["sum", "count"])

@@ -187,17 +187,25 @@ def test_every_worker_follows_a_promotion_without_being_told(registry, trained_b
     settings = serve_settings(registry, tmp_path, serve_champion_poll_seconds=0.3)
     server = start_server(env_of(settings), tmp_path / "server.log", workers=2)
     live = next(server)
+
+    def serving() -> set[str | None]:
+        """The bundle of each of 20 answers on new connections (either worker may answer);
+        None from a worker not ready yet."""
+        answers = [httpx.get(live.url + "/ready") for _ in range(20)]
+        return {a.json()["bundle_id"] if a.status_code == 200 else None for a in answers}
+
+    def until(wanted: set[str | None], why: str) -> None:
+        deadline = time.monotonic() + 30
+        while (seen := serving()) != wanted:
+            assert time.monotonic() < deadline, f"{why}: serving {seen}"
+            time.sleep(0.2)
+
     try:
         first = wait_ready(lambda path: httpx.get(live.url + path))["bundle_id"]
+        until({first}, "both workers up")  # the second may still be loading the bundle
         second = _second_bundle(registry, trained_bundle, tmp_path, "dart-promoted")
         registry.promote(second, "the daily run promoted it")
-        deadline = time.monotonic() + 30
-        while True:  # a new connection each time: either worker may answer
-            seen = {httpx.get(live.url + "/ready").json()["bundle_id"] for _ in range(20)}
-            if seen == {second}:
-                break
-            assert time.monotonic() < deadline, f"still serving {seen} (was {first})"
-            time.sleep(0.2)
+        until({second}, f"every worker on {second}")
     finally:
         server.close()
 
