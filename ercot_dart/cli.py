@@ -246,8 +246,12 @@ def features_cmd(
 
 
 def refit_option(help_text: str) -> Any:
-    """``--refit/--no-refit`` (default on) for the commands that train."""
-    return click.option("--refit/--no-refit", default=True, show_default=True, help=help_text)
+    """``--refit/--no-refit`` for the commands that train (default: ERCOT_DART_TRAIN_REFIT)."""
+    return click.option(
+        "--refit/--no-refit",
+        default=None,
+        help=f"{help_text} [default: ERCOT_DART_TRAIN_REFIT, false]",
+    )
 
 
 @main.command("train")
@@ -262,7 +266,7 @@ def refit_option(help_text: str) -> Any:
     "--gap-days",
     type=click.IntRange(min=0),
     default=None,
-    help="Days left out between splits (default 32; at least 1 keeps the evaluation honest).",
+    help="Days left out between splits (default 7; at least 1 keeps the evaluation honest).",
 )
 @click.option(
     "--models",
@@ -296,7 +300,7 @@ def refit_option(help_text: str) -> Any:
 )
 @refit_option(
     "Deploy each model refitted on every labelled day up to the last, for the rounds its "
-    "held-out fit chose (the bundle's metrics and promotion use the held-out fits); "
+    "held-out fit chose (the bundle's metrics and promotion use the held-out fits, kept in it); "
     "--no-refit deploys the held-out fits."
 )
 @unused_db_option
@@ -310,7 +314,7 @@ def train_cmd(
     registry_url: str | None,
     quick: bool,
     search_seconds: float,
-    refit: bool,
+    refit: bool | None,
 ) -> None:
     """Train the models, evaluate them, export to ONNX with parity checks and register a bundle."""
     from ercot_dart.cli_progress import status
@@ -341,7 +345,7 @@ def train_cmd(
         if quick
         else ModelConfig(threads=settings.train_threads),
         search_seconds=search_seconds,
-        refit=refit,
+        refit=settings.train_refit if refit is None else refit,
     )
     # registry, bundle, parity, split and Azure errors: one message, exit 1 (cli_errors)
     with expected_errors(FileNotFoundError, SplitError, ParityError):
@@ -385,7 +389,8 @@ def train_cmd(
 )
 @refit_option(
     "Predict each window with the models refitted on every day up to two days before it, as "
-    "training deploys them; --no-refit predicts with the fits that validated on its last days."
+    "`train --refit` deploys them; --no-refit predicts with the fits that validated on its "
+    "last days."
 )
 @unused_db_option
 def backtest_cmd(
@@ -395,7 +400,7 @@ def backtest_cmd(
     retrain_every: int,
     model_names: str,
     store: Path | None,
-    refit: bool,
+    refit: bool | None,
 ) -> None:
     """Walk-forward predictions over history, each window trained only on data published before it."""
     import json
@@ -422,7 +427,7 @@ def backtest_cmd(
         store=store or settings.feature_store_dir,
         models=names,
         config=ModelConfig(threads=settings.train_threads),
-        refit=refit,
+        refit=settings.train_refit if refit is None else refit,
     )
     with (
         expected_errors(BacktestError, SplitError, FileNotFoundError),

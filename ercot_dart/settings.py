@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict, SettingsError
 
 if TYPE_CHECKING:
@@ -103,6 +103,10 @@ class Settings(BaseSettings):
     )
     dask_workers: int = Field(2, gt=0, description="Worker processes of the local Dask cluster.")
     train_threads: int = Field(2, gt=0, description="CPU threads each model trains with.")
+    train_refit: bool = Field(
+        False,
+        description="Deploy each model refitted on every labelled day up to the last (the held-out fits stay in the bundle for its metrics and promotion); the default of `train --refit`, `backtest --refit` and the train_models flow.",
+    )
     promotion_metric: str = Field(
         "mae",
         description="Metric on the recent test window a new bundle must not be worse at than the champion (mae, rmse, smape, sign_accuracy, r2, pnl_per_mwh).",
@@ -219,7 +223,7 @@ class Settings(BaseSettings):
     drift_window_days: int = Field(
         28,
         gt=0,
-        description="Days of the feature store compared with the training window for drift (rolling features move slowly: a week is too short).",
+        description="Days of the feature store compared for drift with the days the deployed models were fitted on (rolling features move slowly: a week is too short).",
     )
     drift_psi_threshold: float = Field(
         0.25,
@@ -231,6 +235,23 @@ class Settings(BaseSettings):
         gt=0,
         lt=1,
         description="Two-sample Kolmogorov-Smirnov p-value below which a drift is significant.",
+    )
+    calibration_coverage_min: float = Field(
+        0.65,
+        ge=0,
+        le=1,
+        description="Lowest share of realized DART inside the ensemble's P10-P90 band (nominally 80 %) over the monitor window before a calibration incident: the bands are too narrow.",
+    )
+    calibration_coverage_max: float = Field(
+        0.95,
+        ge=0,
+        le=1,
+        description="Highest share inside the band before a calibration incident: the bands are too wide.",
+    )
+    calibration_min_rows: int = Field(
+        500,
+        gt=0,
+        description="Realized point-hours the monitor window needs before its coverage is judged.",
     )
     retrain_after_days: int = Field(
         3,
@@ -265,6 +286,14 @@ class Settings(BaseSettings):
 
         if value not in Metric.__members__.values():
             raise ValueError(f"not one of {', '.join(Metric)}")
+        return value
+
+    @field_validator("calibration_coverage_max", mode="after")
+    @classmethod
+    def _above_min(cls, value: float, info: ValidationInfo) -> float:
+        low = info.data.get("calibration_coverage_min")
+        if low is not None and value <= low:
+            raise ValueError(f"must be above ERCOT_DART_CALIBRATION_COVERAGE_MIN ({low})")
         return value
 
     @field_validator("data_dir", mode="after")

@@ -11,10 +11,16 @@ import pandas as pd
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_link_artifact, create_table_artifact
 
-from ercot_dart.monitor.accuracy import ALL
+from ercot_dart.monitor.accuracy import ALL, calibration_problem
 from ercot_dart.monitor.alerts import Changes, alert_messages
 from ercot_dart.monitor.freshness import problems
-from ercot_dart.monitor.incidents import ACCURACY, FRESHNESS, freshness_incidents, incidents
+from ercot_dart.monitor.incidents import (
+    ACCURACY,
+    CALIBRATION,
+    FRESHNESS,
+    freshness_incidents,
+    incidents,
+)
 from ercot_dart.predict import utc
 from ercot_dart.registry import open_registry
 from ercot_dart.settings import get_settings
@@ -72,21 +78,30 @@ def monitor(as_of: datetime | None = None) -> dict:
     fresh = check_freshness(settings.source_url, moment)
     realized, daily = measure_accuracy(settings.predictions_url, settings.feature_store_dir, moment)
     reason = retrain_trigger(settings.predictions_url, moment)
+    bands = calibration_problem(
+        daily,
+        settings.monitor_window_days,
+        settings.calibration_coverage_min,
+        settings.calibration_coverage_max,
+        settings.calibration_min_rows,
+    )
     try:
         registry = open_registry(settings)
         bundle_dir = fetch_champion(None, settings.data_dir / "bundles")
         published = realized[realized["model"] == "ensemble"] if len(realized) else realized
         drift = measure_drift(settings.feature_store_dir, bundle_dir, moment, published)
     except Exception:  # what was measured is alerted all the same; drift incidents stay as they are
-        measured = incidents(fresh, pd.DataFrame(), reason)
+        measured = incidents(fresh, pd.DataFrame(), reason, bands)
         try:
-            for scope in (FRESHNESS, ACCURACY):
+            for scope in (FRESHNESS, ACCURACY, CALIBRATION):
                 send_alerts(record_incidents(settings.predictions_url, measured, moment, scope))
         except Exception as exc:  # logged: the run fails with its own error
             log.error("incidents not recorded: %s", exc)
         raise
 
-    changes = record_incidents(settings.predictions_url, incidents(fresh, drift, reason), moment)
+    changes = record_incidents(
+        settings.predictions_url, incidents(fresh, drift, reason, bands), moment
+    )
     send_alerts(changes)
     # every open incident, whether this run opened it, saw it go on, or was a replay
     open_alerts = [changes.opened.get(k, f"(ongoing) {k}") for k in changes.open]

@@ -1,6 +1,6 @@
 """Flow ``train_models``: the three models train in parallel (one task each), then evaluation
-beside their refits on every day up to the last (in parallel again), ONNX export with parity,
-registration and promotion."""
+(beside, with ``refit``, their refits on every day up to the last, in parallel again), ONNX
+export with parity, registration and promotion."""
 
 from __future__ import annotations
 
@@ -34,21 +34,22 @@ def train_models(
     store: str | None = None,
     registry: str | None = None,
     quick: bool = False,
-    refit: bool = True,
+    refit: bool | None = None,
 ) -> dict:
     """Train, evaluate, export and register a bundle; returns its id, whether it was promoted and why.
 
     Args:
         train_end, valid_end, test_end: split boundaries (default 80/10/10).
-        gap_days: days left out between splits (default 32).
+        gap_days: days left out between splits (default 7).
         models: which models (default all three).
         store, registry: feature store folder and registry location (default from settings).
         quick: small LSTM and fewer boosting rounds (demo and tests).
         refit: deploy each model refitted on every labelled day up to the last, for the rounds
             its held-out fit chose (the held-out fits stay in the bundle: its metrics are
-            theirs); false deploys the held-out fits.
+            theirs); false deploys the held-out fits; default ERCOT_DART_TRAIN_REFIT (false).
     """
     settings = get_settings()
+    refit = settings.train_refit if refit is None else refit
     config = ModelConfig(threads=settings.train_threads)
     if quick:
         config = ModelConfig(

@@ -135,3 +135,40 @@ def retrain_reason(
         f"{model} {metric} worse than the 7-day same-hour median on each of the {days} days "
         f"{first}..{last} (last: {recent[model].iloc[-1]:.2f} vs {recent[base].iloc[-1]:.2f})"
     )
+
+
+NOMINAL_COVERAGE = 0.8
+"""The share of realized DART a P10-P90 band should hold."""
+
+
+def calibration_problem(
+    accuracy: pd.DataFrame,
+    window_days: int,
+    low: float,
+    high: float,
+    min_rows: int,
+    model: str = "ensemble",
+) -> str | None:
+    """What is wrong with ``model``'s P10-P90 bands: its overall coverage on the latest day
+    with data, over the trailing ``window_days``, below ``low`` (too narrow: the risk is
+    understated) or above ``high`` (too wide); None when within, or when the window holds fewer
+    than ``min_rows`` realized point-hours (too few to judge)."""
+    rows = accuracy[
+        (accuracy["settlement_point"] == ALL)
+        & (accuracy["model"] == model)
+        & (accuracy["window_days"] == window_days)
+    ]
+    rows = rows[np.isfinite(rows["coverage_p10_p90"].to_numpy("float64"))]
+    if rows.empty:
+        return None
+    latest = rows.sort_values("day").iloc[-1]
+    coverage, count = float(latest["coverage_p10_p90"]), int(latest["rows"])
+    if count < min_rows or low <= coverage <= high:
+        return None
+    verdict = "too narrow: the risk is understated" if coverage < low else "too wide"
+    first = latest["day"] - timedelta(days=window_days - 1)
+    return (
+        f"{model} P10-P90 coverage {coverage:.1%} over {first}..{latest['day']} "
+        f"({count:,} point-hours), outside {low:.0%}-{high:.0%} (nominal "
+        f"{NOMINAL_COVERAGE:.0%}): the bands are {verdict}"
+    )

@@ -1,7 +1,8 @@
 """Which conditions are wrong now, keyed so that one condition is one incident. Pure.
 
 Keys: ``freshness:<check>`` per stale freshness check, ``drift:<source table>`` per source
-whose features drifted, ``drift:predictions``, ``accuracy:ensemble``. Drift is keyed by source
+whose features drifted, ``drift:predictions``, ``accuracy:ensemble``, ``calibration:ensemble``.
+Drift is keyed by source
 rather than lumped into one incident because slow rolling features drift with the season
 (docs/monitoring.md): one incident for every feature would stay open for weeks, and a source
 that goes wrong meanwhile would never be alerted.
@@ -21,6 +22,7 @@ FRESHNESS = "freshness:"
 """Prefix of the incidents that the pipeline's freshness check opens and closes."""
 DRIFT = "drift:"
 ACCURACY = "accuracy:"
+CALIBRATION = "calibration:"
 PREDICTIONS = "prediction"
 """Drift-table rows whose feature starts with this are the predictions' own drift."""
 SHOWN = 8
@@ -79,10 +81,16 @@ def drift_incidents(drift: pd.DataFrame) -> dict[str, str]:
 
 
 def incidents(
-    freshness: pd.DataFrame, drift: pd.DataFrame, retrain_reason: str | None
+    freshness: pd.DataFrame,
+    drift: pd.DataFrame,
+    retrain_reason: str | None,
+    calibration: str | None = None,
 ) -> dict[str, str]:
-    """Every condition that is wrong now: key → message."""
+    """Every condition that is wrong now: key → message (``calibration``: the ensemble's
+    bands' problem, :func:`ercot_dart.monitor.accuracy.calibration_problem`)."""
     active = {**freshness_incidents(freshness), **drift_incidents(drift)}
     if retrain_reason:
         active[f"{ACCURACY}ensemble"] = retrain_reason
+    if calibration:
+        active[f"{CALIBRATION}ensemble"] = calibration
     return active

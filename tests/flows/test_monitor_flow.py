@@ -57,6 +57,42 @@ def test_monitor_measures_alerts_once_and_publishes_the_report(prefect_api, pipe
     assert len([b for b in hooks.bodies("slack") if "ALERT" in b["text"]]) == 1  # no storm
 
 
+def test_bands_out_of_calibration_are_an_incident_until_they_are_back(
+    prefect_api, pipeline, monkeypatch
+):
+    hooks, _ = pipeline
+    monkeypatch.setenv("ERCOT_DART_CALIBRATION_MIN_ROWS", "100")  # one day of 5 hubs: 120
+    get_settings.cache_clear()
+    dart_pipeline(issue_time=ISSUE)
+    first = monitor(as_of=AFTER)
+    daily = read_accuracy(make_engine(get_settings().predictions_url))
+    [coverage] = daily.loc[
+        (daily["settlement_point"] == "ALL") & (daily["model"] == "ensemble"), "coverage_p10_p90"
+    ]
+    opened = "calibration:ensemble" in first["opened"]
+    assert opened is not (0.65 <= coverage <= 0.95)  # the defaults judge the real coverage
+
+    # a bound above what the bands achieved: too narrow, alerted once with the figure
+    monkeypatch.setenv("ERCOT_DART_CALIBRATION_COVERAGE_MIN", str(min(coverage + 0.01, 0.99)))
+    monkeypatch.setenv("ERCOT_DART_CALIBRATION_COVERAGE_MAX", "1.0")
+    get_settings.cache_clear()
+    later = monitor(as_of=datetime(2024, 8, 22, 7, 0, tzinfo=UTC))
+    assert "calibration:ensemble" in later["open"]
+    alerts = [
+        b["text"]
+        for b in hooks.bodies("slack")
+        if "ALERT" in b["text"] and "P10-P90 coverage" in b["text"]
+    ]
+    assert len(alerts) == 1 and f"coverage {coverage:.1%}" in alerts[0]
+    assert "too narrow" in alerts[0] and "(120 point-hours)" in alerts[0]
+
+    # bounds the bands meet again: the incident recovers
+    monkeypatch.setenv("ERCOT_DART_CALIBRATION_COVERAGE_MIN", "0.0")
+    get_settings.cache_clear()
+    back = monitor(as_of=datetime(2024, 8, 22, 8, 0, tzinfo=UTC))
+    assert "calibration:ensemble" in back["recovered"]
+
+
 def test_a_stale_source_stops_the_run_before_anything_is_published(prefect_api, pipeline):
     hooks, box = pipeline
     late = datetime(2024, 8, 24, 14, 0, tzinfo=UTC)  # the source data ends with 2024-08-21

@@ -38,6 +38,7 @@ def test_train_models_registers_a_bundle_and_leaves_artifacts(prefect_api, small
         models=["lightgbm", "xgboost"],
         store=str(small_store),
         quick=True,
+        refit=True,
     )
     registry = LocalRegistry(data_dir / "registry")
     assert result["promoted"] and registry.champion() == result["bundle_id"]

@@ -55,7 +55,7 @@ def test_each_window_trains_only_on_days_whose_targets_were_published(
     monkeypatch.setattr(bt, "prepare", spy)
     monkeypatch.setattr(bt, "refit", refit_spy)
     run_backtest(
-        replace(request_small, models=["lightgbm"]),
+        replace(request_small, models=["lightgbm"], refit=True),
         date(2024, 8, 1),
         date(2024, 8, 12),
         retrain_every=6,

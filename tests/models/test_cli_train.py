@@ -30,6 +30,7 @@ def data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
         "ERCOT_DART_REGISTRY_URL",
         "ERCOT_DART_REGISTRY_DIR",
         "ERCOT_DART_AZURE_STORAGE_CONNECTION_STRING",
+        "ERCOT_DART_TRAIN_REFIT",
     ):
         monkeypatch.delenv(name, raising=False)
     get_settings.cache_clear()
@@ -54,7 +55,7 @@ def assert_one_error(result: Result, message: str) -> None:
 def test_train_registers_a_verified_bundle_and_prints_one_line(
     small_store: Path, data_dir: Path
 ) -> None:
-    result = train("--store", str(small_store), *SPLIT)
+    result = train("--store", str(small_store), "--refit", *SPLIT)
     assert result.exit_code == 0, result.output
     [line] = result.stdout.splitlines()
     assert (
@@ -83,14 +84,34 @@ def test_train_registers_a_verified_bundle_and_prints_one_line(
     assert not list((data_dir / "bundles").glob(".building-*"))
 
 
-def test_no_refit_deploys_the_held_out_fits(small_store: Path, data_dir: Path) -> None:
-    result = train("--store", str(small_store), "--models", "lightgbm", "--no-refit", *SPLIT)
+@pytest.mark.parametrize(
+    ("args", "env", "refitted"),
+    [([], None, False), ([], "true", True), (["--no-refit"], "true", False)],
+)
+def test_without_refit_the_held_out_fits_are_deployed(
+    small_store: Path,
+    data_dir: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    args: list[str],
+    env: str | None,
+    refitted: bool,
+) -> None:
+    """The default is ERCOT_DART_TRAIN_REFIT's (false), which the option overrides."""
+    if env is not None:
+        monkeypatch.setenv("ERCOT_DART_TRAIN_REFIT", env)
+    get_settings.cache_clear()
+    result = train("--store", str(small_store), "--models", "lightgbm", *args, *SPLIT)
     assert result.exit_code == 0, result.output
-    assert "refitted" not in result.stdout
+    assert ("refitted" in result.stdout) is refitted
     registry = LocalRegistry(data_dir / "registry")
     manifest = registry.manifest(registry.champion())
-    assert manifest["holdout_models"] is None and manifest["refit"] is None
-    assert manifest["training_window"]["fitted_end"] == manifest["training_window"]["valid_end"]
+    window = manifest["training_window"]
+    if refitted:
+        assert set(manifest["holdout_models"]) == {"lightgbm"}
+        assert window["fitted_end"] == window["test_end"]
+    else:
+        assert manifest["holdout_models"] is None and manifest["refit"] is None
+        assert window["fitted_end"] == window["valid_end"]
 
 
 @pytest.mark.parametrize(

@@ -218,14 +218,14 @@ def test_splits_leave_a_gap_and_refuse_impossible_boundaries():
 def test_the_default_split_says_how_much_history_it_needs():
     """`ercot-dart run --retrain` splits by default: its error names the history needed and
     what this store has, not an option `run` does not take."""
-    assert min_days((1.0, 0.0, 0.0), 32) is None  # all for training: no history is enough
-    needed = min_days((0.8, 0.1, 0.1), 32)
+    assert min_days((1.0, 0.0, 0.0), 7) is None  # all for training: no history is enough
+    needed = min_days((0.8, 0.1, 0.1), 7)
     assert needed is not None
     days = [date(2024, 1, 1) + timedelta(days=i) for i in range(needed)]
     plan_split(days)  # enough
     with pytest.raises(SplitError) as caught:
         plan_split(days[:-1])
-    assert f"the default split needs at least {needed} days of history with a 32-day gap" in str(
+    assert f"the default split needs at least {needed} days of history with a 7-day gap" in str(
         caught.value
     )
     assert f"(this store has {needed - 1})" in str(caught.value)

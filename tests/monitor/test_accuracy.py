@@ -11,6 +11,7 @@ import pandas as pd
 from ercot_dart.features.asof import AsOfRules
 from ercot_dart.monitor.accuracy import (
     ALL,
+    calibration_problem,
     daily_accuracy,
     realized,
     retrain_reason,
@@ -116,3 +117,34 @@ def test_one_realized_day_is_not_three_bad_days_in_a_row():
     accuracy = daily_accuracy(frame, days, window_days=7)
     assert set(accuracy["day"]) == {first}  # the days after it add no evidence
     assert retrain_reason(accuracy, days=3) is None
+
+
+def with_coverage(share: float, days: int = 7) -> pd.DataFrame:
+    """Ensemble rows whose bands hold the realized DART in ``share`` of the hours (in eighths)."""
+    frame = frame_of_days(days, model_error=0.0, base_error=1.0)
+    ens = frame["model"] == "ensemble"
+    miss = ens & ((ens.cumsum() - 1) % 8 >= round(share * 8))
+    frame.loc[miss, "p10"] = frame.loc[miss, "realized"] + 1  # above: the band misses
+    frame.loc[miss, "p90"] = frame.loc[miss, "realized"] + 2
+    return frame
+
+
+def test_bands_too_narrow_or_too_wide_are_a_calibration_problem():
+    days = [date(2024, 8, 1) + timedelta(days=k) for k in range(7)]
+
+    def judge(share: float, min_rows: int = 100) -> str | None:
+        daily = daily_accuracy(with_coverage(share), days, window_days=7)
+        return calibration_problem(daily, 7, low=0.65, high=0.95, min_rows=min_rows)
+
+    narrow = judge(0.5)
+    assert narrow is not None and "too narrow" in narrow
+    assert "ensemble P10-P90 coverage 50.0% over 2024-08-01..2024-08-07 (168 point-hours)" in narrow
+    assert "outside 65%-95% (nominal 80%)" in narrow
+    wide = judge(1.0)
+    assert wide is not None and "too wide" in wide and "100.0%" in wide
+    assert judge(0.8) is None  # within
+    assert judge(0.5, min_rows=169) is None  # too few point-hours to judge
+    # the latest day decides; a window of another length is not read
+    daily = daily_accuracy(with_coverage(0.5), days, window_days=3)
+    assert calibration_problem(daily, 7, 0.65, 0.95, 10) is None
+    assert calibration_problem(daily.iloc[0:0], 7, 0.65, 0.95, 10) is None

@@ -44,3 +44,23 @@ def test_a_bad_lag_is_refused_by_name(monkeypatch, name, value):
     monkeypatch.setenv(name, value)
     with pytest.raises(ValidationError, match=name.removeprefix("ERCOT_DART_").lower()):
         Settings()
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"ERCOT_DART_CALIBRATION_COVERAGE_MIN": "1.5"}, "calibration_coverage_min"),
+        (
+            {
+                "ERCOT_DART_CALIBRATION_COVERAGE_MIN": "0.9",
+                "ERCOT_DART_CALIBRATION_COVERAGE_MAX": "0.8",
+            },
+            "must be above ERCOT_DART_CALIBRATION_COVERAGE_MIN",
+        ),
+    ],
+)
+def test_calibration_bounds_are_checked(monkeypatch, env, message):
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ValidationError, match=message):
+        Settings()
