@@ -3,16 +3,16 @@
 Walks forward over the real files of ``shared/data/ercot-real/public-api-2024`` (five hubs).
 On each as-of day D (every ``--every`` days from ``--start``), the models are trained as the
 daily retrain trains them: the default split (80/10/10 of the labelled days up to D − 2, the
-last whose targets are known when D's rows are issued, with the default 32-day gaps), early
-stopping on the validation split. Then both candidates for deployment predict D .. D + every − 1:
+last whose targets are known when D's rows are issued, with the default gaps or
+``--gap-days``), early stopping on the validation split. Then both candidates for deployment predict D .. D + every − 1:
 
 - the held-out fit (``--no-refit``; the baseline): trained on the training split alone, which
   ends months before D;
 - the refit (the default): the same recipe trained on every labelled day up to D − 2.
 
-Both run in the same process on the same rows, so the ratio is what to read. The default split
-needs 326 days of history: the real files start on 2024-01-01, so the first as-of day is
-2024-11-25.
+Both run in the same process on the same rows, so the ratio is what to read. With
+``--gap-days 32`` the split needs 326 days of history: the real files start on 2024-01-01, so
+the default first as-of day is 2024-11-25, and every gap is compared on the same days.
 
     .venv/bin/python benchmarks/refit_real.py [--cache DIR] [--start 2024-11-25] [--every 30]
 """
