@@ -126,7 +126,7 @@ def register(
 def train_and_register(
     request: TrainRequest, registry: Registry, bundles_dir: Path, metric: str = "mae"
 ) -> TrainOutcome:
-    """Prepare → fit the models → evaluate → refit (by default) → export with parity → publish →
+    """Prepare → fit the models → evaluate → refit (when asked) → export with parity → publish →
     promote if not worse."""
     prepared = prepare(request)
     models: dict[str, DartModel] = {name: fit(name, prepared) for name in request.models}
