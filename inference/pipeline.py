@@ -16,18 +16,19 @@ import numpy as np
 from inference.decode import BundleCodec
 from inference.history import HistoryIndex, windows
 from inference.rows import POINT_STRIDE, Request, Rows
-from inference.scoring import Bands, bands, predict
+from inference.scoring import Bands, bands, blank_rows, predict
 from inference.state import Snapshot
 
 
 @dataclass(frozen=True)
 class Scored:
-    """One request's predictions and bands, and how many hours of each row's window are
-    unknown."""
+    """One request's predictions and bands, how many hours of each row's window are unknown,
+    and which rows have no feature known (no model scored them)."""
 
     request: Request
     bands: Bands
     missing: np.ndarray
+    blank: np.ndarray
 
 
 def _joined(parts: list[Rows], scopes: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -64,13 +65,14 @@ def score_requests(
     scale = (
         values[:, codec.scale_column] if codec.scale_column is not None else np.full(len(x), np.nan)
     )
-    scored = bands(bundle, predict(bundle, x, z, index, seconds), scale)
+    blank = blank_rows(x)
+    scored = bands(bundle, predict(bundle, x, z, index, seconds, blank), scale)
     missing = (index < 0).sum(axis=1)
     if len(requests) == 1:
-        return [Scored(requests[0], scored, missing)]
+        return [Scored(requests[0], scored, missing, blank)]
     bounds = np.cumsum([0, *sizes]).tolist()
     return [
-        Scored(request, scored.part(lo, hi), missing[lo:hi])
+        Scored(request, scored.part(lo, hi), missing[lo:hi], blank[lo:hi])
         for request, lo, hi in zip(requests, bounds[:-1], bounds[1:], strict=True)
     ]
 

@@ -22,7 +22,7 @@ from inference.schemas import (
     RowPrediction,
     ScoreResponse,
 )
-from inference.scoring import missing_note
+from inference.scoring import BLANK_NOTE, missing_note
 
 JSON = "application/json"
 _encode = msgspec.json.Encoder().encode  # NaN is written as null
@@ -41,15 +41,23 @@ def answer(bundle: LoadedBundle, scored: Scored, labels: HourLabels) -> tuple[by
     ), arrow.MEDIA_TYPE
 
 
-def _notes(bundle: LoadedBundle, missing: np.ndarray) -> dict[str, list[str | None]]:
-    """Per sequence model, why each row has no prediction (None where it has one)."""
+def _notes(bundle: LoadedBundle, scored: Scored) -> dict[str, list[str | None]]:
+    """Per model, why each row has no prediction (None where it has one): the sequence models'
+    unknown hours, and for every model a row whose every feature is unknown (no model scored
+    it: :func:`inference.scoring.predict`)."""
     said: dict[int, str | None] = {0: None}
     notes = []
-    for m in missing.tolist():
+    for m in scored.missing.tolist():
         if m not in said:
             said[m] = missing_note(m, bundle.window)
         notes.append(said[m])
-    return {name: notes for name, kind in bundle.kinds.items() if kind == "sequence"}
+    out = {name: notes for name, kind in bundle.kinds.items() if kind == "sequence"}
+    if scored.blank.any():
+        rows = scored.blank.tolist()
+        for name in bundle.kinds:
+            before = out.get(name, [None] * len(rows))
+            out[name] = [BLANK_NOTE if b else n for b, n in zip(rows, before, strict=True)]
+    return out
 
 
 def _averaged(names: list[str], have: np.ndarray) -> list[list[str]]:
@@ -69,7 +77,7 @@ def _rows(bundle: LoadedBundle, scored: Scored, labels: HourLabels) -> ScoreResp
     rows, b = scored.request.rows, scored.bands
     names = bundle.models
     value, p10, p90 = b.value.T.tolist(), b.p10.T.tolist(), b.p90.T.tolist()
-    notes = _notes(bundle, scored.missing)
+    notes = _notes(bundle, scored)
     averaged = _averaged(names, b.have)
     bundle_id = bundle.bundle_id
     issue = rows.issue or [None] * len(rows)
@@ -105,7 +113,7 @@ def _rows(bundle: LoadedBundle, scored: Scored, labels: HourLabels) -> ScoreResp
 def _columns(bundle: LoadedBundle, scored: Scored, local: list[LocalHour]) -> ColumnarScoreResponse:
     """The same fields as :func:`_rows`, each a list over the rows."""
     rows, b = scored.request.rows, scored.bands
-    notes = _notes(bundle, scored.missing)
+    notes = _notes(bundle, scored)
 
     def band(j: int, name: str) -> BandColumns:
         return BandColumns(
@@ -151,7 +159,7 @@ def _arrow_columns(bundle: LoadedBundle, scored: Scored, local: list[LocalHour])
     averaged = _averaged(bundle.models, b.have)
     joined = {id(m): ",".join(m) for m in averaged}
     out["ensemble_models"] = [joined[id(m)] for m in averaged]
-    for name, notes in _notes(bundle, scored.missing).items():
+    for name, notes in _notes(bundle, scored).items():
         out[f"{name}_note"] = pa.array(notes, pa.string())
     out["bundle_id"] = pa.DictionaryArray.from_arrays(
         np.zeros(len(rows), "int32"), pa.array([bundle.bundle_id])

@@ -43,12 +43,23 @@ def missing_note(missing: int, window: int) -> str:
     return f"{missing} of the previous {window - 1} hours of this point are unknown"
 
 
+BLANK_NOTE = "every feature of this row is null: no model scored it"
+"""Why a row has no prediction at all (a tree would answer with its default paths alone)."""
+
+
+def blank_rows(x: np.ndarray) -> np.ndarray:
+    """(rows,) bool: rows of tree matrix ``x`` whose every feature is unknown (the last column,
+    the settlement point's encoding, is always known)."""
+    return np.isnan(x[:, :-1]).all(axis=1)
+
+
 def predict(
     bundle: LoadedBundle,
     x: np.ndarray,
     z: np.ndarray,
     index: np.ndarray,
     seconds: dict[str, float] | None = None,
+    blank: np.ndarray | None = None,
 ) -> dict[str, np.ndarray]:
     """Each model's predictions ($/MWh) for the rows of tree matrix ``x``.
 
@@ -60,14 +71,22 @@ def predict(
             NaN elsewhere.
         seconds: when given, receives each model's time in onnxruntime (its calls alone), by
             model name: 0 for a model with no row to score.
+
+    A row whose every feature is unknown (``blank``, default :func:`blank_rows` of ``x``) gets
+    NaN from every model.
     """
     out: dict[str, np.ndarray] = {}
-    full = np.flatnonzero((index >= 0).all(axis=1))
+    blank = blank_rows(x) if blank is None else blank
+    any_blank = bool(blank.any())
+    full = (index >= 0).all(axis=1)
+    full = np.flatnonzero(full & ~blank if any_blank else full)
     if seconds is not None:
         seconds.update(dict.fromkeys(bundle.kinds, 0.0))
     for name, kind in bundle.kinds.items():
         if kind == "tabular":
             out[name] = _run(bundle, name, x, seconds)
+            if any_blank:
+                out[name][blank] = np.nan
             continue
         pred = np.full(len(x), np.nan)
         for lo in range(0, len(full), SEQUENCE_CHUNK):
@@ -138,7 +157,8 @@ def score(
 
     Returns ``rows``' key columns plus, per model, ``<model>``, ``<model>_p10``, ``<model>_p90``;
     ``ensemble`` (+ p10/p90) over the models that scored the row, ``ensemble_models`` naming
-    them, and ``lstm_note`` saying why a row has no LSTM prediction ('' when it has one).
+    them, and ``lstm_note`` saying why a row has no LSTM prediction ('' when it has one; a row
+    whose every feature is unknown has no prediction from any model, :data:`BLANK_NOTE`).
     """
     x = bundle.pre.tree_matrix(rows)
     scale = (
@@ -161,7 +181,8 @@ def score(
     missing = (index < 0).sum(axis=1)
     sequence = "sequence" in bundle.kinds.values()
     out["lstm_note"] = [
-        missing_note(int(m), bundle.window) if m and sequence else "" for m in missing
+        BLANK_NOTE if b else missing_note(int(m), bundle.window) if m and sequence else ""
+        for m, b in zip(missing, blank_rows(x), strict=True)
     ]
     return out
 

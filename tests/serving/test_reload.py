@@ -140,6 +140,7 @@ def test_a_request_keeps_the_bundle_it_started_with(registry, trained_bundle, tm
     assert result.changed and state.current().bundle.bundle_id == "dart-next"
     assert held.bundle.bundle_id == result.previous_bundle_id
     x = held.bundle.pre.tree_matrix(pd.DataFrame({"settlement_point": ["HB_NORTH"]}))
+    x[0, 0] = 30.0  # one feature known (a row with none gets no prediction at all)
     preds = predict(held.bundle, x, held.bundle.pre.standardize(x), np.full((1, 24), -1))
     assert np.isfinite(preds["lightgbm"]).all()  # its sessions still score
 

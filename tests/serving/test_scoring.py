@@ -11,7 +11,7 @@ import pytest
 
 from inference.bundle import load_bundle
 from inference.scoring import score
-from tests.serving.conftest import SCORED_FROM, bundle_features, row_json
+from tests.serving.conftest import SCORED_FROM, bundle_features, columns_json, row_json
 
 MODELS = ["lightgbm", "xgboost", "lstm"]
 
@@ -201,3 +201,39 @@ def test_health_is_alive_and_ready_names_the_bundle(make_client, loaded):
     client = make_client()
     assert client.get("/health").json() == {"status": "alive"}
     assert client.get("/ready").json()["bundle_id"] == loaded.bundle_id
+
+
+def test_a_row_with_no_feature_known_gets_no_prediction_and_says_why(
+    make_client, small_store, store_frame, trained_bundle, loaded
+):
+    """The trees would answer it with their default paths alone: a number that means nothing."""
+    from inference.scoring import BLANK_NOTE
+
+    client = make_client(serve_feature_store=small_store)
+    features = bundle_features(trained_bundle)
+    rows = _rows(store_frame, 3)
+    blank = rows.copy()
+    blank.loc[1, features] = np.nan
+    body = [row_json(r, features) for _, r in blank.iterrows()]
+    assert set(body[1]["features"].values()) == {None}
+    response = client.post("/score", json={"rows": body})
+    assert response.status_code == 200, response.text
+    got = response.json()["predictions"]
+    for name in MODELS:
+        assert got[1]["models"][name] == {
+            "prediction": None, "p10": None, "p90": None, "note": BLANK_NOTE,
+        }  # fmt: skip
+    assert got[1]["ensemble"] == {"prediction": None, "p10": None, "p90": None}
+    assert got[1]["ensemble_models"] == []
+    # its neighbours are scored as if it were not there, as in batch inference
+    expected = score(loaded, blank, store_frame)
+    _assert_same({"predictions": [got[0], got[2]]}, expected.iloc[[0, 2]])
+    assert expected.loc[1, "lstm_note"] == BLANK_NOTE
+    assert np.isnan(
+        expected.loc[1, ["lightgbm", "xgboost", "lstm", "ensemble"]].astype(float)
+    ).all()
+    # the columns form says the same
+    columns = client.post("/score", json={"rows": columns_json(blank, features)}).json()["columns"]
+    for name in MODELS:
+        assert columns["models"][name]["prediction"][1] is None
+        assert columns["models"][name]["note"][1] == BLANK_NOTE
