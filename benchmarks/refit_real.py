@@ -65,7 +65,7 @@ def window_predictions(
     held, refitted = [], []
     for name in names:
         model = fit(name, prepared)
-        again = refit(name, prepared, model)
+        again = refit(prepared, model)
         out[f"{name}:held-out"] = model.predict(window)
         out[f"{name}:refit"] = again.predict(window)
         held.append(out[f"{name}:held-out"])

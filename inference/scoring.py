@@ -172,7 +172,8 @@ def score(
         .copy()
     )
     z, index = _windows(bundle, rows, x, history)
-    columns = summarize(bundle, predict(bundle, x, z, index), scale)
+    blank = blank_rows(x)
+    columns = summarize(bundle, predict(bundle, x, z, index, blank=blank), scale)
     have = columns.pop("_have")
     for name, values in columns.items():
         out[name] = values
@@ -182,7 +183,7 @@ def score(
     sequence = "sequence" in bundle.kinds.values()
     out["lstm_note"] = [
         BLANK_NOTE if b else missing_note(int(m), bundle.window) if m and sequence else ""
-        for m, b in zip(missing, blank_rows(x), strict=True)
+        for m, b in zip(missing, blank, strict=True)
     ]
     return out
 

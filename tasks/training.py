@@ -48,7 +48,7 @@ def fit_model(name: str, prepared: Prepared) -> DartModel:
 @task(task_run_name="refit-{name}", cache_policy=NO_CACHE)
 def refit_model(name: str, prepared: Prepared, model: DartModel) -> DartModel:
     """The held-out fit's recipe on every labelled day up to the last (what the bundle deploys)."""
-    refitted = refit(name, prepared, model)
+    refitted = refit(prepared, model)
     get_run_logger().info(
         "%s refitted on %d rows for %d rounds", name, refitted.info["rows"], refitted.rounds
     )

@@ -4,11 +4,11 @@ before the window's first issue time, predict the window, move on.
 A row of delivery day D is issued at 09:00 on D − 1, when the real-time prices of D − 1 are not
 complete: so a window starting on day W trains on delivery days up to W − 2 (targets known),
 validates on the last ``valid_days`` of those, and predicts W .. W + retrain_every − 1.
-With ``request.refit`` (as ``train --refit`` deploys models), each model is then refitted on every day
-up to W − 2 for the rounds its validation chose, and the refits predict the window: the
-procedure a bundle deploys. The P10/P90 bands are calibrated on the validation days by the
-fits that did not see them. Predictions are written in the prediction format (native model predictions; ``bundle_id`` names
-the window's models), with the same metrics per window and overall.
+With ``request.refit`` (as ``train --refit`` deploys models), each model is then refitted on
+every day up to W − 2 for the rounds its validation chose, and the refits predict the window;
+the P10/P90 bands are calibrated on the validation days by the fits that did not see them.
+Predictions are written in the prediction format (native model predictions; ``bundle_id``
+names the window's models), with the same metrics per window and overall.
 """
 
 from __future__ import annotations
@@ -95,7 +95,7 @@ def run_backtest(
             continue
         models = {name: fit(name, prepared) for name in request.models}
         refits = (
-            {name: refit(name, prepared, m, train_last) for name, m in models.items()}
+            {name: refit(prepared, m, train_last) for name, m in models.items()}
             if request.refit
             else None
         )

@@ -131,7 +131,7 @@ def train_and_register(
     prepared = prepare(request)
     models: dict[str, DartModel] = {name: fit(name, prepared) for name in request.models}
     evaluation = evaluate(prepared, models)
-    refits = {n: refit(n, prepared, m) for n, m in models.items()} if request.refit else None
+    refits = {n: refit(prepared, m) for n, m in models.items()} if request.refit else None
     bundle_dir = export_bundle(prepared, models, evaluation, bundles_dir, refits)
     bundle_id, promoted, reason = register(registry, bundle_dir, request.store, metric)
     fitted_end = str(prepared.days.test[1]) if refits else None

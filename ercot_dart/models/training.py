@@ -138,14 +138,11 @@ def fit(name: str, prepared: Prepared) -> DartModel:
     return model
 
 
-def refit(name: str, prepared: Prepared, model: DartModel, last: date | None = None) -> DartModel:
+def refit(prepared: Prepared, model: DartModel, last: date | None = None) -> DartModel:
     """``model``'s recipe on every labelled day up to ``last`` (default the test end:
     :attr:`Prepared.everything`), for the rounds or epochs its held-out fit kept; the
     preprocessing stays the training split's."""
-    refitted = model.refit(prepared.everything if last is None else prepared.up_to(last))
-    if refitted.name != name:  # pragma: no cover - a wiring error, not a user's
-        raise ValueError(f"refit of {name} returned a {refitted.name} model")
-    return refitted
+    return model.refit(prepared.everything if last is None else prepared.up_to(last))
 
 
 @dataclass

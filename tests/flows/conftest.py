@@ -69,7 +69,7 @@ def champion_bundle(request_small, tmp_path_factory):  # type: ignore[no-untyped
 
     prepared = prepare(request_small)
     models = {name: fit(name, prepared) for name in ("lightgbm", "xgboost", "lstm")}
-    refits = {name: refit(name, prepared, model) for name, model in models.items()}
+    refits = {name: refit(prepared, model) for name, model in models.items()}
     return export_bundle(
         prepared, models, evaluate(prepared, models), tmp_path_factory.mktemp("bundles"), refits
     )

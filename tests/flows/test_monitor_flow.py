@@ -202,7 +202,7 @@ def demo_template(tmp_path_factory):  # type: ignore[no-untyped-def]
     )
     prepared = prepare(request)
     models = {"lightgbm": fit("lightgbm", prepared)}
-    refits = {"lightgbm": refit("lightgbm", prepared, models["lightgbm"])}
+    refits = {"lightgbm": refit(prepared, models["lightgbm"])}
     bundle = export_bundle(prepared, models, evaluate(prepared, models), root / "bundles", refits)
     return root, bundle
 

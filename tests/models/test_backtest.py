@@ -47,8 +47,8 @@ def test_each_window_trains_only_on_days_whose_targets_were_published(
     refits = []
     real_refit = bt.refit
 
-    def refit_spy(name, prepared, model, last=None):
-        refitted = real_refit(name, prepared, model, last)
+    def refit_spy(prepared, model, last=None):
+        refitted = real_refit(prepared, model, last)
         refits.append((prepared.days, last, refitted.info["rows"], len(prepared.up_to(last))))
         return refitted
 

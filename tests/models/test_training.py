@@ -24,7 +24,7 @@ def trained(request_small, tmp_path_factory):
     prepared = prepare(request_small)
     models = {name: fit(name, prepared) for name in ("lightgbm", "xgboost", "lstm")}
     evaluation = evaluate(prepared, models)
-    refits = {name: refit(name, prepared, model) for name, model in models.items()}
+    refits = {name: refit(prepared, model) for name, model in models.items()}
     bundle = export_bundle(prepared, models, evaluation, tmp_path_factory.mktemp("bundles"), refits)
     return prepared, refits, evaluation, bundle, models
 
